@@ -1,0 +1,65 @@
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from outreach_site.api.fields import EnumField, PublicIdField, PublicIdRelatedField
+from outreach_site.public_ids import PREFIXES
+
+from ..choices import PersonStatus, Strength
+from ..models import Company, Person
+
+
+class CompanySerializer(serializers.ModelSerializer):
+    id = PublicIdField(PREFIXES["company"])
+    owner_id = PublicIdRelatedField(
+        PREFIXES["user"],
+        source="owner",
+        queryset=get_user_model().objects.all(),
+        required=False,
+        allow_null=True,
+    )
+
+    class Meta:
+        model = Company
+        fields = ["id", "name", "domain", "owner_id", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class PersonSerializer(serializers.ModelSerializer):
+    id = PublicIdField(PREFIXES["person"])
+    company_id = PublicIdRelatedField(
+        PREFIXES["company"],
+        source="company",
+        queryset=Company.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    status = EnumField(PersonStatus.choices, required=False)
+    strength = EnumField(Strength.choices, required=False)
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "title",
+            "company_id",
+            "email",
+            "email_invalid",
+            "phone",
+            "linkedin_url",
+            "facebook_url",
+            "status",
+            "strength",
+            "last_contacted_at",
+            "last_replied_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "email_invalid",
+            "last_contacted_at",
+            "last_replied_at",
+            "created_at",
+            "updated_at",
+        ]

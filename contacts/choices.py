@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class PersonStatus(models.TextChoices):
+    NEW = "new", "New"
+    CONTACTED = "contacted", "Contacted"
+    REPLIED = "replied", "Replied"
+    INTERESTED = "interested", "Interested"
+    NOT_INTERESTED = "not_interested", "Not interested"
+    DO_NOT_CONTACT = "do_not_contact", "Do not contact"
+
+
+class Strength(models.TextChoices):
+    WEAK = "weak", "Weak"
+    MEDIUM = "medium", "Medium"
+    STRONG = "strong", "Strong"

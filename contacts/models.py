@@ -1,0 +1,79 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from outreach_site.public_ids import PREFIXES, PublicIdMixin
+
+from .choices import PersonStatus, Strength
+
+
+class Company(PublicIdMixin, models.Model):
+    """An organisation people work at; its owner is the user accountable for its outreaches."""
+
+    PUBLIC_ID_PREFIX = PREFIXES["company"]
+
+    name = models.CharField(max_length=200)
+    domain = models.CharField(max_length=253, blank=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="companies",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name", "id"]
+        indexes = [
+            models.Index(fields=["name", "id"], name="company_name_id_idx"),
+            models.Index(fields=["domain"], name="company_domain_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Person(PublicIdMixin, models.Model):
+    """Someone we reach out to."""
+
+    PUBLIC_ID_PREFIX = PREFIXES["person"]
+
+    first_name = models.CharField(max_length=100, blank=True, default="")
+    last_name = models.CharField(max_length=100, blank=True, default="")
+    title = models.CharField(max_length=200, blank=True, default="")
+    company = models.ForeignKey(
+        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+    )
+    email = models.CharField(max_length=254, blank=True, default="")
+    email_invalid = models.BooleanField(
+        default=False, help_text="Set when mail to this address bounced."
+    )
+    phone = models.CharField(max_length=32, blank=True, default="", help_text="E.164")
+    linkedin_url = models.CharField(max_length=500, blank=True, default="")
+    facebook_url = models.CharField(max_length=500, blank=True, default="")
+    status = models.CharField(max_length=20, choices=PersonStatus.choices, default=PersonStatus.NEW)
+    strength = models.CharField(max_length=10, choices=Strength.choices, default=Strength.WEAK)
+    last_contacted_at = models.DateTimeField(null=True, blank=True)
+    last_replied_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "people"
+        ordering = ["last_name", "first_name", "id"]
+        indexes = [
+            models.Index(Lower("email"), name="person_email_lower_idx"),
+            models.Index(fields=["linkedin_url"], name="person_linkedin_idx"),
+            models.Index(fields=["company", "id"], name="person_company_id_idx"),
+            models.Index(fields=["status"], name="person_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.public_id
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()

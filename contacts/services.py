@@ -1,0 +1,80 @@
+"""Writes of companies and people. Contact details are stored in canonical form."""
+
+from typing import Any
+
+from django.db import transaction
+
+from outreach_site.errors import InvalidInput
+
+from .models import Company, Person
+from .normalize import (
+    InvalidContactDetail,
+    normalize_domain,
+    normalize_email,
+    normalize_phone,
+    normalize_profile_url,
+)
+
+_PERSON_NORMALIZERS = {
+    "email": normalize_email,
+    "phone": normalize_phone,
+    "linkedin_url": lambda v: normalize_profile_url(v, "linkedin"),
+    "facebook_url": lambda v: normalize_profile_url(v, "facebook"),
+}
+
+
+def _normalized(values: dict[str, Any], normalizers: dict) -> dict[str, Any]:
+    out = dict(values)
+    for name, normalize in normalizers.items():
+        if out.get(name):
+            try:
+                out[name] = normalize(out[name])
+            except InvalidContactDetail as exc:
+                raise InvalidInput(str(exc), field=name) from None
+    return out
+
+
+@transaction.atomic
+def company_create(*, actor, **values: Any) -> Company:
+    """Create a company; the domain is stored lower-case without `www.`."""
+    return Company.objects.create(**_normalized(values, {"domain": normalize_domain}))
+
+
+@transaction.atomic
+def company_update(*, company: Company, actor, **changes: Any) -> Company:
+    changes = _normalized(changes, {"domain": normalize_domain})
+    for name, value in changes.items():
+        setattr(company, name, value)
+    if changes:
+        company.save(update_fields=[*changes, "updated_at"])
+    return company
+
+
+@transaction.atomic
+def company_delete(*, company: Company, actor) -> None:
+    """Delete a company; people stay, without a company. Refused while outreaches name it."""
+    company.delete()
+
+
+@transaction.atomic
+def person_create(*, actor, **values: Any) -> Person:
+    """Create a person with email, phone (E.164) and profile links in canonical form."""
+    return Person.objects.create(**_normalized(values, _PERSON_NORMALIZERS))
+
+
+@transaction.atomic
+def person_update(*, person: Person, actor, **changes: Any) -> Person:
+    changes = _normalized(changes, _PERSON_NORMALIZERS)
+    if "email" in changes and changes["email"] != person.email:
+        changes["email_invalid"] = False
+    for name, value in changes.items():
+        setattr(person, name, value)
+    if changes:
+        person.save(update_fields=[*changes, "updated_at"])
+    return person
+
+
+@transaction.atomic
+def person_delete(*, person: Person, actor) -> None:
+    """Delete a person. Refused (409) while outreaches name them."""
+    person.delete()

@@ -1,0 +1,16 @@
+from django.db import models
+
+
+class FollowUpKind(models.TextChoices):
+    FOLLOW_UP = "follow_up", "Follow up"
+    RESPOND = "respond", "Respond"
+
+
+class FollowUpStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+    CANCELED = "canceled", "Canceled"
+
+
+OPEN_STATUSES = (FollowUpStatus.PENDING,)

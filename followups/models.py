@@ -1,0 +1,62 @@
+from django.db import models
+from django.db.models import Q
+
+from outreach_site.public_ids import PREFIXES, PublicIdMixin
+
+from .choices import FollowUpKind, FollowUpStatus
+
+
+class FollowUp(PublicIdMixin, models.Model):
+    """A to-do: follow up on an outreach, or respond to a reply."""
+
+    PUBLIC_ID_PREFIX = PREFIXES["followup"]
+
+    outreach = models.ForeignKey(
+        "outreach.Outreach",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+    )
+    person = models.ForeignKey(
+        "contacts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followups",
+    )
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
+    )
+    kind = models.CharField(
+        max_length=10, choices=FollowUpKind.choices, default=FollowUpKind.FOLLOW_UP
+    )
+    title = models.CharField(max_length=300)
+    attempt_no = models.PositiveSmallIntegerField(default=1)
+    due_at = models.DateTimeField()
+    note = models.TextField(blank=True, default="")
+    status = models.CharField(
+        max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "follow-up"
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="followup_status_due_idx"),
+            models.Index(fields=["outreach", "status"], name="followup_outreach_status_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(outreach__isnull=False)
+                | Q(person__isnull=False)
+                | Q(job__isnull=False),
+                name="followup_has_subject",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title

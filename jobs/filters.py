@@ -1,0 +1,19 @@
+import django_filters
+
+from outreach_site.filters import BooleanFilter, EnumFilter, PublicIdFilter
+from outreach_site.public_ids import PREFIXES
+
+from .choices import JobStage
+from .models import Job
+
+
+class JobFilterSet(django_filters.FilterSet):
+    company_id = PublicIdFilter(field_name="company_id", prefix=PREFIXES["company"])
+    stage = EnumFilter(choices=JobStage.choices)
+    archived = BooleanFilter()
+    heat = django_filters.NumberFilter(field_name="heat")
+    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", max_length=200)
+
+    class Meta:
+        model = Job
+        fields: list[str] = []

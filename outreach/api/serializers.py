@@ -1,0 +1,220 @@
+from rest_framework import serializers
+
+from contacts.models import Company, Person
+from jobs.models import Job
+from outreach_site.api.fields import (
+    EnumField,
+    PublicIdField,
+    PublicIdListField,
+    PublicIdRelatedField,
+    RoundedPercentField,
+)
+from outreach_site.public_ids import PREFIXES
+
+from ..choices import (
+    BodyType,
+    Channel,
+    Context,
+    DeliveryStatus,
+    Direction,
+    Outcome,
+    OutreachType,
+    PipelineState,
+    SkipRepliers,
+)
+from ..models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+
+
+class HttpUrlField(serializers.URLField):
+    """Absolute http(s) URL, checked by syntax only: the server never fetches it."""
+
+    default_error_messages = {"invalid": "Enter an absolute http:// or https:// URL."}
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if value and not value.lower().startswith(("http://", "https://")):
+            self.fail("invalid")
+        return value
+
+
+class OutreachSerializer(serializers.ModelSerializer):
+    id = PublicIdField(PREFIXES["outreach"])
+    person_id = PublicIdRelatedField(
+        PREFIXES["person"],
+        source="person",
+        queryset=Person.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    company_id = PublicIdRelatedField(
+        PREFIXES["company"],
+        source="company",
+        queryset=Company.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    job_id = PublicIdRelatedField(
+        PREFIXES["job"],
+        source="job",
+        queryset=Job.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    sequence_id = PublicIdRelatedField(
+        PREFIXES["sequence"],
+        source="sequence",
+        queryset=Sequence.objects.all(),
+        required=False,
+        allow_null=True,
+    )
+    owner_id = PublicIdField(PREFIXES["user"], source="owner_pk")
+    tag = serializers.SlugRelatedField(
+        slug_field="name",
+        queryset=Tag.objects.all(),
+        required=False,
+        allow_null=True,
+        error_messages={"does_not_exist": "No tag named {value}; create it first."},
+    )
+    channel = EnumField(Channel.choices, required=False)
+    outreach_type = EnumField(OutreachType.choices, required=False, allow_null=True)
+    current_state = EnumField(PipelineState.choices, read_only=True)
+    delivery_status = EnumField(DeliveryStatus.choices, read_only=True)
+    outcome = EnumField(Outcome.choices, required=False)
+    context = EnumField(Context.choices, required=False)
+    skip_repliers = EnumField(SkipRepliers.choices, required=False)
+    direction = EnumField(Direction.choices, required=False)
+    body_type = EnumField(BodyType.choices, required=False)
+    personalization_score = RoundedPercentField(required=False)
+    screenshot_url = HttpUrlField(required=False, allow_blank=True, max_length=2000)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    error_description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+
+    class Meta:
+        model = Outreach
+        fields = [
+            "id",
+            "person_id",
+            "company_id",
+            "job_id",
+            "sequence_id",
+            "owner_id",
+            "channel",
+            "outreach_type",
+            "current_state",
+            "delivery_status",
+            "outcome",
+            "context",
+            "message_type",
+            "personalization_score",
+            "approved",
+            "skip_repliers",
+            "direction",
+            "tag",
+            "subject",
+            "body",
+            "body_type",
+            "error_description",
+            "screenshot_url",
+            "message_id",
+            "reply_to_message_id",
+            "sent_at",
+            "done_time",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["done_time", "created_at", "updated_at"]
+
+
+class TransitionSerializer(serializers.ModelSerializer):
+    actor_id = PublicIdField(PREFIXES["user"], source="actor_id")
+    actor = serializers.SerializerMethodField()
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = OutreachTransition
+        fields = [
+            "id",
+            "field",
+            "transition",
+            "from_state",
+            "to_state",
+            "actor_id",
+            "actor",
+            "metadata",
+            "created_at",
+        ]
+
+    def get_actor(self, obj) -> str:
+        return obj.actor.get_username() if obj.actor_id else "system"
+
+
+class TransitionRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=1000,
+        help_text="Why; stored in the history row's metadata.",
+    )
+
+
+class BatchIdsSerializer(serializers.Serializer):
+    outreach_ids = PublicIdListField(
+        PREFIXES["outreach"],
+        max_items=10_000,
+        help_text="Array, repeated form field, or comma-separated string; at most 10,000.",
+    )
+
+
+class BatchAssignSerializer(BatchIdsSerializer):
+    sequence_id = PublicIdRelatedField(
+        PREFIXES["sequence"], source="sequence", queryset=Sequence.objects.all()
+    )
+
+
+class BatchAssignResponseSerializer(serializers.Serializer):
+    updated_count = serializers.IntegerField()
+    sequence_name = serializers.CharField()
+    not_found = serializers.ListField(child=serializers.CharField())
+
+
+class SkippedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class BatchTransitionResponseSerializer(serializers.Serializer):
+    success_count = serializers.IntegerField()
+    skipped = SkippedSerializer(many=True)
+
+
+class DeleteResponseSerializer(serializers.Serializer):
+    deleted_id = serializers.CharField()
+    job_id = serializers.CharField(allow_null=True)
+    person_id = serializers.CharField(allow_null=True)
+
+
+class SequenceStepSerializer(serializers.ModelSerializer):
+    channel = EnumField(Channel.choices, required=False)
+
+    class Meta:
+        model = SequenceStep
+        fields = ["position", "channel", "delay_days", "subject_template", "body_template"]
+        read_only_fields = ["position"]
+
+
+class SequenceSerializer(serializers.ModelSerializer):
+    id = PublicIdField(PREFIXES["sequence"])
+    steps = SequenceStepSerializer(many=True, required=False)
+
+    class Meta:
+        model = Sequence
+        fields = ["id", "name", "description", "active", "steps", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class TagSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["name", "created_at"]
+        read_only_fields = ["created_at"]

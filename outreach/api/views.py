@@ -1,0 +1,171 @@
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from outreach_site.api.viewsets import ServiceModelViewSet
+from outreach_site.public_ids import PREFIXES
+
+from .. import services
+from ..filters import OutreachFilterSet
+from ..models import Outreach, Sequence, Tag
+from ..state_machine import transition_spec
+from .serializers import (
+    BatchAssignResponseSerializer,
+    BatchAssignSerializer,
+    BatchIdsSerializer,
+    BatchTransitionResponseSerializer,
+    DeleteResponseSerializer,
+    OutreachSerializer,
+    SequenceSerializer,
+    TagSerializer,
+    TransitionRequestSerializer,
+    TransitionSerializer,
+)
+
+
+def transition_action(name: str):
+    """A `PATCH /api/outreaches/{id}/<name>` endpoint for one transition of the table."""
+    spec = transition_spec(name)
+
+    def run_transition(self, request, id=None):
+        outreach = self.get_object()
+        body = TransitionRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        reason = body.validated_data.get("reason")
+        outreach = services.outreach_transition(
+            outreach=outreach,
+            name=name,
+            actor=request.user,
+            metadata={"reason": reason} if reason else None,
+        )
+        return Response(self.get_serializer(self.reload(outreach)).data)
+
+    # The router maps the HTTP method to the attribute of this name, so name it first.
+    run_transition.__name__ = name
+    documented = extend_schema(
+        summary=f"{name}: {spec.describe_sources()} → '{spec.target}'",
+        description=(
+            f"Runs the `{name}` transition and records it in the history. "
+            f"409 when the outreach is not in {spec.describe_sources()}."
+        ),
+        request=TransitionRequestSerializer,
+        responses={200: OutreachSerializer},
+    )(run_transition)
+    return action(detail=True, methods=["patch"], url_path=name, url_name=name)(documented)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Browse and search outreaches"),
+    retrieve=extend_schema(summary="Fetch a single outreach"),
+    create=extend_schema(summary="Record an outreach"),
+    partial_update=extend_schema(
+        summary="Update an outreach (e.g. assign sequence_id; null removes it)"
+    ),
+    destroy=extend_schema(summary="Delete an outreach", responses={200: DeleteResponseSerializer}),
+)
+class OutreachViewSet(ServiceModelViewSet):
+    queryset = Outreach.objects.for_api()
+    serializer_class = OutreachSerializer
+    filterset_class = OutreachFilterSet
+    public_id_prefix = PREFIXES["outreach"]
+
+    def create_object(self, data):
+        return services.outreach_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.outreach_update(outreach=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        return services.outreach_delete(outreach=instance, actor=self.request.user)
+
+    start_enrichment = transition_action("start_enrichment")
+    complete_enrichment = transition_action("complete_enrichment")
+    fail_enrichment = transition_action("fail_enrichment")
+    start = transition_action("start")
+    wait = transition_action("wait")
+
+    @extend_schema(
+        summary="Assign a sequence to multiple outreaches",
+        request=BatchAssignSerializer,
+        responses={200: BatchAssignResponseSerializer},
+    )
+    @action(detail=False, methods=["patch"], url_path="batch_assign")
+    def batch_assign(self, request):
+        body = BatchAssignSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.outreaches_batch_assign_sequence(
+            ids=body.validated_data["outreach_ids"],
+            sequence=body.validated_data["sequence"],
+            actor=request.user,
+        )
+        return Response(
+            {
+                "updated_count": result.updated_count,
+                "sequence_name": result.sequence_name,
+                "not_found": result.not_found,
+            }
+        )
+
+    @extend_schema(
+        summary="Start enrichment for multiple outreaches",
+        request=BatchIdsSerializer,
+        responses={200: BatchTransitionResponseSerializer},
+    )
+    @action(detail=False, methods=["patch"], url_path="batch_start_enrichment")
+    def batch_start_enrichment(self, request):
+        body = BatchIdsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        result = services.outreaches_batch_start_enrichment(
+            ids=body.validated_data["outreach_ids"], actor=request.user
+        )
+        return Response({"success_count": result.success_count, "skipped": result.skipped})
+
+    @extend_schema(
+        summary="State history of an outreach, oldest first",
+        responses={200: TransitionSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def transitions(self, request, id=None):
+        outreach = self.get_object()
+        history = outreach.transitions.select_related("actor").order_by("id")
+        page = self.paginate_queryset(history)
+        return self.get_paginated_response(TransitionSerializer(page, many=True).data)
+
+
+class SequenceViewSet(ServiceModelViewSet):
+    queryset = Sequence.objects.prefetch_related("steps").order_by("name", "id")
+    serializer_class = SequenceSerializer
+    public_id_prefix = PREFIXES["sequence"]
+    filterset_fields = ["active"]
+
+    def create_object(self, data):
+        return services.sequence_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.sequence_update(sequence=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        services.sequence_delete(sequence=instance, actor=self.request.user)
+
+
+class TagViewSet(ServiceModelViewSet):
+    """Tags are named by their name: `/api/tags/important_lead`."""
+
+    queryset = Tag.objects.order_by("name")
+    serializer_class = TagSerializer
+    lookup_field = "name"
+    lookup_url_kwarg = "name"
+
+    def get_object(self):
+        return get_object_or_404(self.get_queryset(), name=self.kwargs["name"])
+
+    def create_object(self, data):
+        return services.tag_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return services.tag_update(tag=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        services.tag_delete(tag=instance, actor=self.request.user)

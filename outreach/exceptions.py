@@ -1,0 +1,5 @@
+from outreach_site.errors import Conflict
+
+
+class TransitionNotAllowed(Conflict):
+    """The outreach's current state (or a condition) does not allow the transition."""

@@ -1,0 +1,296 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django_fsm import FSMField, FSMModelMixin, transition
+
+from outreach_site.public_ids import PREFIXES, PublicIdMixin
+
+from .choices import (
+    BodyType,
+    Channel,
+    Context,
+    DeliveryStatus,
+    Direction,
+    HistoryField,
+    Outcome,
+    OutreachType,
+    PipelineState,
+    SkipRepliers,
+)
+from .querysets import OutreachQuerySet
+
+
+def has_sequence(outreach: "Outreach") -> bool:
+    return outreach.sequence_id is not None
+
+
+has_sequence.failure = "it needs a sequence"
+
+
+def is_approved(outreach: "Outreach") -> bool:
+    return outreach.approved
+
+
+is_approved.failure = "it needs approved=true"
+
+
+class Tag(models.Model):
+    """A label that groups outreaches; skip_repliers=tag_only compares outreaches by tag."""
+
+    name = models.CharField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Sequence(PublicIdMixin, models.Model):
+    """A cadence of ordered steps that outreaches are run through."""
+
+    PUBLIC_ID_PREFIX = PREFIXES["sequence"]
+
+    name = models.CharField(max_length=200, unique=True)
+    description = models.TextField(blank=True, default="")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SequenceStep(models.Model):
+    """One step of a sequence: which channel, how many days after the previous step, what to say."""
+
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    delay_days = models.PositiveSmallIntegerField(default=0)
+    subject_template = models.CharField(max_length=300, blank=True, default="")
+    body_template = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["sequence", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "position"], name="step_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence} #{self.position}"
+
+
+class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
+    """One attempt to reach one person (and/or about one job) on one channel.
+
+    Two state machines live here: the pipeline (`current_state`) and the delivery status
+    (`delivery_status`, seed 002's `status`). Their transition methods below are the only
+    statement of what may follow what; services run them and write the history.
+    """
+
+    PUBLIC_ID_PREFIX = PREFIXES["outreach"]
+
+    person = models.ForeignKey(
+        "contacts.Person",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outreaches",
+    )
+    company = models.ForeignKey(
+        "contacts.Company",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outreaches",
+    )
+    job = models.ForeignKey(
+        "jobs.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="outreaches"
+    )
+    sequence = models.ForeignKey(
+        Sequence, null=True, blank=True, on_delete=models.SET_NULL, related_name="outreaches"
+    )
+    tag = models.ForeignKey(
+        Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="outreaches"
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    outreach_type = models.CharField(
+        max_length=30, choices=OutreachType.choices, null=True, blank=True
+    )
+    current_state = FSMField(
+        max_length=20, choices=PipelineState.choices, default=PipelineState.NEW, protected=True
+    )
+    delivery_status = FSMField(
+        max_length=20,
+        choices=DeliveryStatus.choices,
+        default=DeliveryStatus.PENDING,
+        protected=True,
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NONE)
+    context = models.CharField(max_length=20, choices=Context.choices, default=Context.OTHER)
+    message_type = models.CharField(max_length=50, blank=True, default="")
+    personalization_score = models.PositiveSmallIntegerField(
+        default=70, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    approved = models.BooleanField(default=False)
+    skip_repliers = models.CharField(
+        max_length=10, choices=SkipRepliers.choices, default=SkipRepliers.NONE
+    )
+    direction = models.CharField(
+        max_length=10, choices=Direction.choices, default=Direction.OUTGOING
+    )
+    subject = models.CharField(max_length=998, blank=True, default="")
+    body = models.TextField(blank=True, default="")
+    body_type = models.CharField(max_length=5, choices=BodyType.choices, default=BodyType.PLAIN)
+    error_description = models.TextField(blank=True, default="")
+    screenshot_url = models.URLField(max_length=2000, blank=True, default="")
+    message_id = models.CharField(max_length=998, blank=True, default="")
+    reply_to_message_id = models.CharField(max_length=998, blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    done_time = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = OutreachQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "outreaches"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="outreach_created_idx"),
+            models.Index(fields=["channel", "id"], name="outreach_channel_idx"),
+            models.Index(fields=["current_state", "id"], name="outreach_state_idx"),
+            models.Index(fields=["delivery_status", "id"], name="outreach_delivery_idx"),
+            models.Index(fields=["outcome", "sent_at"], name="outreach_outcome_sent_idx"),
+            models.Index(fields=["person", "id"], name="outreach_person_idx"),
+            models.Index(fields=["company", "id"], name="outreach_company_idx"),
+            models.Index(fields=["sequence", "id"], name="outreach_sequence_idx"),
+            models.Index(fields=["job", "id"], name="outreach_job_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(personalization_score__gte=0) & Q(personalization_score__lte=100),
+                name="outreach_personalization_0_100",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def owner_pk(self) -> int | None:
+        """The owner is the company's owner (load `company` with the outreach)."""
+        return self.company.owner_id if self.company_id else None
+
+    # --- pipeline (current_state) -------------------------------------------------------------
+
+    @transition(
+        field=current_state,
+        source=[PipelineState.NEW, PipelineState.NOT_AVAILABLE],
+        target=PipelineState.ENRICHMENT,
+    )
+    def start_enrichment(self) -> None:
+        """Queue the search for this outreach's address on its channel."""
+
+    @transition(field=current_state, source=PipelineState.ENRICHMENT, target=PipelineState.READY)
+    def complete_enrichment(self) -> None:
+        """The channel's address was found and is valid."""
+
+    @transition(
+        field=current_state, source=PipelineState.ENRICHMENT, target=PipelineState.NOT_AVAILABLE
+    )
+    def fail_enrichment(self) -> None:
+        """No valid address for the channel; the reason goes into the history."""
+
+    @transition(
+        field=current_state,
+        source=PipelineState.READY,
+        target=PipelineState.STARTING,
+        conditions=[has_sequence, is_approved],
+    )
+    def start(self) -> None:
+        """Begin the sequence; needs a sequence and approval."""
+
+    @transition(field=current_state, source=PipelineState.STARTING, target=PipelineState.WAITING)
+    def wait(self) -> None:
+        """The first step was performed; wait for a reply or the next step."""
+
+    # --- delivery (delivery_status, seed 002's `status`) ---------------------------------------
+
+    @transition(field=delivery_status, source=DeliveryStatus.PENDING, target=DeliveryStatus.RUNNING)
+    def run(self) -> None:
+        """Delivery begins."""
+
+    @transition(
+        field=delivery_status, source=DeliveryStatus.RUNNING, target=DeliveryStatus.PERFORMED
+    )
+    def perform(self) -> None:
+        """The message went out."""
+
+    @transition(field=delivery_status, source=DeliveryStatus.RUNNING, target=DeliveryStatus.FAILED)
+    def fail(self) -> None:
+        """Delivery failed; it may be retried."""
+
+    @transition(
+        field=delivery_status,
+        source=[DeliveryStatus.PENDING, DeliveryStatus.RUNNING],
+        target=DeliveryStatus.ABORTED,
+    )
+    def abort(self) -> None:
+        """Delivery was stopped on purpose (skip_repliers, do-not-contact, by hand)."""
+
+    @transition(
+        field=delivery_status, source=DeliveryStatus.PENDING, target=DeliveryStatus.CANCELED
+    )
+    def cancel(self) -> None:
+        """Delivery will never happen."""
+
+    @transition(
+        field=delivery_status,
+        source=[DeliveryStatus.FAILED, DeliveryStatus.ABORTED],
+        target=DeliveryStatus.PENDING,
+    )
+    def retry(self) -> None:
+        """Put a failed or aborted delivery back in the queue."""
+
+
+class OutreachTransition(models.Model):
+    """One state change of one outreach: the audit trail, one row per transition."""
+
+    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="transitions")
+    field = models.CharField(
+        max_length=20, choices=HistoryField.choices, default=HistoryField.PIPELINE
+    )
+    transition = models.CharField(max_length=50)
+    from_state = models.CharField(max_length=20)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system made the change.",
+    )
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["outreach", "id"]
+        indexes = [models.Index(fields=["outreach", "id"], name="transition_outreach_id_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id}: {self.from_state} → {self.to_state}"

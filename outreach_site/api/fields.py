@@ -1,0 +1,175 @@
+"""Serializer fields shared by every API: prefixed ids, lenient enums, id lists."""
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from outreach_site.enums import normalize_choice
+from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
+
+
+@extend_schema_field({"type": "string", "readOnly": True, "example": "out_42"})
+class PublicIdField(serializers.Field):
+    """Read-only prefixed id of the object itself (or of a raw key given by `source`)."""
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        kwargs.setdefault("source", "pk")
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def bind(self, field_name, parent):
+        if self.source == field_name:  # `actor_id = PublicIdField("usr", source="actor_id")`
+            self.source = None
+        super().bind(field_name, parent)
+
+    def to_representation(self, value):
+        return format_public_id(self.prefix, value)
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PublicIdRelatedField(serializers.RelatedField):
+    """A reference written and read as a prefixed id; unknown ids are a 400 naming the field."""
+
+    default_error_messages = {
+        "does_not_exist": "No {model} with id {value}.",
+        "invalid": "{message}",
+    }
+
+    def __init__(self, prefix: str, **kwargs):
+        self.prefix = prefix
+        super().__init__(**kwargs)
+
+    def use_pk_only_optimization(self):
+        return True
+
+    def to_internal_value(self, data):
+        try:
+            pk = parse_public_id(self.prefix, data)
+        except InvalidPublicId as exc:
+            self.fail("invalid", message=str(exc))
+        queryset = self.get_queryset()
+        try:
+            return queryset.get(pk=pk)
+        except queryset.model.DoesNotExist:
+            self.fail("does_not_exist", model=queryset.model._meta.verbose_name, value=data)
+
+    def to_representation(self, value):
+        return format_public_id(self.prefix, value.pk)
+
+
+class EnumField(serializers.ChoiceField):
+    """ChoiceField that reads `EMAIL`, ` email ` and `:email` alike and stores the choice."""
+
+    def __init__(self, choices, **kwargs):
+        super().__init__(choices, **kwargs)
+        allowed = ", ".join(map(str, self.choices))
+        self.error_messages["invalid_choice"] = (
+            f'"{{input}}" is not a valid choice. Use one of: {allowed}.'
+        )
+
+    def to_internal_value(self, data):
+        if data == "" and self.allow_blank:
+            return ""
+        choice = normalize_choice(data, map(str, self.choices))
+        if choice is None:
+            self.fail("invalid_choice", input=_short(data))
+        return choice
+
+
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100, "example": 70})
+class RoundedPercentField(serializers.Field):
+    """0–100 integer; a fractional number is rounded half up (as seed 000's Math.round)."""
+
+    default_error_messages = {
+        "invalid": "A number from 0 to 100 is required.",
+        "range": "Must be between 0 and 100.",
+    }
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("invalid")
+        try:
+            number = Decimal(str(data).strip())
+        except (InvalidOperation, ValueError):
+            self.fail("invalid")
+        if not number.is_finite():
+            self.fail("invalid")
+        value = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if not 0 <= value <= 100:
+            self.fail("range")
+        return value
+
+    def to_representation(self, value):
+        return value
+
+
+@extend_schema_field(
+    {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string", "example": "out_42"}},
+            {"type": "string", "example": "out_1,out_2,out_3"},
+        ]
+    }
+)
+class PublicIdListField(serializers.Field):
+    """Ids as a JSON array, repeated form fields, or one comma-separated string.
+
+    Returns the distinct primary keys in the order given; malformed ids are a 400 that quotes
+    the first few.
+    """
+
+    default_error_messages = {
+        "required": "This field is required.",
+        "empty": "Give at least one id.",
+        "too_many": "At most {limit} ids per request; {count} given.",
+        "invalid_type": "Expected a list of ids or a comma-separated string.",
+        "malformed": "Not valid {prefix}_<number> ids: {examples}.",
+    }
+
+    def __init__(self, prefix: str, max_items: int, **kwargs):
+        self.prefix = prefix
+        self.max_items = max_items
+        super().__init__(**kwargs)
+
+    def get_value(self, dictionary):
+        if hasattr(dictionary, "getlist"):
+            values = dictionary.getlist(self.field_name)
+            return values if values else serializers.empty
+        return dictionary.get(self.field_name, serializers.empty)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str):
+            data = [data]
+        if not isinstance(data, list):
+            self.fail("invalid_type")
+        tokens: list[str] = []
+        for item in data:
+            if not isinstance(item, str):
+                self.fail("invalid_type")
+            tokens.extend(part.strip() for part in item.split(",") if part.strip())
+        if not tokens:
+            self.fail("empty")
+        if len(tokens) > self.max_items:
+            self.fail("too_many", limit=self.max_items, count=len(tokens))
+        pks: dict[int, None] = {}
+        bad: list[str] = []
+        for token in tokens:
+            try:
+                pks[parse_public_id(self.prefix, token)] = None
+            except InvalidPublicId:
+                bad.append(token)
+        if bad:
+            examples = ", ".join(_short(b) for b in bad[:5]) + (" …" if len(bad) > 5 else "")
+            self.fail("malformed", prefix=self.prefix, examples=examples)
+        return list(pks)
+
+    def to_representation(self, value):  # pragma: no cover - input only
+        return [format_public_id(self.prefix, pk) for pk in value]
+
+
+def _short(value: object, limit: int = 40) -> str:
+    text = str(value)
+    return text if len(text) <= limit else text[:limit] + "…"

@@ -1,0 +1,19 @@
+from rest_framework.routers import SimpleRouter
+
+from contacts.api.views import CompanyViewSet, PersonViewSet
+from followups.api.views import FollowUpViewSet
+from jobs.api.views import JobViewSet
+from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
+from outreach_site.api.users import UserViewSet
+
+# Seed 001 writes paths without a trailing slash; both forms are accepted.
+router = SimpleRouter()
+router.trailing_slash = "/?"
+router.register("outreaches", OutreachViewSet, basename="outreach")
+router.register("people", PersonViewSet, basename="person")
+router.register("companies", CompanyViewSet, basename="company")
+router.register("sequences", SequenceViewSet, basename="sequence")
+router.register("tags", TagViewSet, basename="tag")
+router.register("jobs", JobViewSet, basename="job")
+router.register("followups", FollowUpViewSet, basename="followup")
+router.register("users", UserViewSet, basename="user")

@@ -1,0 +1,40 @@
+"""OpenAPI generation: every operation documents the errors it can answer."""
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    """`{"detail": "..."}` — authentication, permission, not found, conflict, throttling."""
+
+    detail = serializers.CharField()
+
+
+FIELD_ERRORS = OpenApiResponse(
+    response={
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        "example": {"per": ["Must be at most 200."]},
+    },
+    description="Bad input: each key names the field or parameter at fault.",
+)
+UNAUTHENTICATED = OpenApiResponse(ErrorDetailSerializer, description="No or invalid credentials.")
+NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="No object with that id.")
+CONFLICT = OpenApiResponse(
+    ErrorDetailSerializer, description="The current state does not allow this change."
+)
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def _get_response_bodies(self, direction="response"):
+        bodies = super()._get_response_bodies(direction)
+        extra = {"400": FIELD_ERRORS, "401": UNAUTHENTICATED}
+        if "{" in self.path:
+            extra["404"] = NOT_FOUND
+        if self.method in ("PATCH", "PUT", "DELETE", "POST"):
+            extra["409"] = CONFLICT
+        for code, response in extra.items():
+            if code not in bodies:
+                bodies[code] = self._get_response_for_code(response, code, direction=direction)
+        return bodies
