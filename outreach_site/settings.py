@@ -169,7 +169,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGERUI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "outreach_site.api.schema.strip_trailing_slashes",
+    ],
 }
 
 LOGGING = {
@@ -188,3 +191,13 @@ TASKS = {
         "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+
+# Enrichment (outreach/enrichment/): the provider class (a dotted path), how many outreaches one
+# background task handles, when an outreach left in `enrichment` counts as stuck and is queued
+# again, and the least confidence an inferred email needs.
+ENRICHMENT_PROVIDER = os.environ.get(
+    "ENRICHMENT_PROVIDER", "outreach.enrichment.local.LocalProvider"
+)
+ENRICHMENT_CHUNK_SIZE = int(os.environ.get("ENRICHMENT_CHUNK_SIZE", "200"))
+ENRICHMENT_STALE_AFTER_MINUTES = int(os.environ.get("ENRICHMENT_STALE_AFTER_MINUTES", "15"))
+ENRICHMENT_MIN_CONFIDENCE = float(os.environ.get("ENRICHMENT_MIN_CONFIDENCE", "0.35"))

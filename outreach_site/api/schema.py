@@ -38,3 +38,9 @@ class AutoSchema(SpectacularAutoSchema):
             if code not in bodies:
                 bodies[code] = self._get_response_for_code(response, code, direction=direction)
         return bodies
+
+
+def strip_trailing_slashes(result, generator, request, public):
+    """Document paths the way seed 001 writes them (`/api/outreaches`); both forms work."""
+    result["paths"] = {(path.rstrip("/") or "/"): item for path, item in result["paths"].items()}
+    return result

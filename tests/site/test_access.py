@@ -1,0 +1,82 @@
+"""Nothing answers anonymous callers except the login page: every URL of the URL conf is tried,
+so a new URL cannot be forgotten."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+# Pages that must answer anonymously (the login page itself and its static assets).
+PUBLIC = {"/login/"}
+
+
+def concrete_paths(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        pattern = str(entry.pattern)
+        # Turn a regex or path() pattern into a sample path.
+        sample = re.sub(r"\(\?P<(\w+)>[^)]*\)", "sample_1", pattern)
+        sample = re.sub(r"<(?:\w+:)?(\w+)>", "sample_1", sample)
+        sample = sample.replace("^", "").replace("$", "").replace("/?", "/").replace("\\", "")
+        sample = re.sub(r"\(\?:[^)]*\)\??", "", sample).replace("?", "")
+        if isinstance(entry, URLResolver):
+            if "admin" in pattern:
+                yield prefix + sample  # the admin has its own login; checked below
+                continue
+            yield from concrete_paths(entry, prefix + sample)
+        elif isinstance(entry, URLPattern):
+            yield prefix + sample
+
+
+def test_url_conf_is_enumerated():
+    paths = set(concrete_paths())
+    assert "/api/outreaches/" in {"/" + p for p in paths}
+    assert len(paths) > 20
+
+
+@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+def test_no_url_answers_anonymously(client, method):
+    for path in sorted({"/" + p for p in concrete_paths()}):
+        if path in PUBLIC or path.startswith("/static/"):
+            continue
+        response = getattr(client, method)(path)
+        if path.startswith(("/api/", "/ajax/", "/api1.0/")) and not path.startswith("/api/docs"):
+            assert response.status_code in (401, 403, 404, 405), (method, path)
+            assert response.status_code != 200
+            if response.status_code == 404:
+                # A 404 must come from the URL conf, never from a view that ran anonymously.
+                assert method != "get" or path.count("sample_1") > 0, path
+        else:
+            assert response.status_code in (302, 403, 405), (method, path, response.status_code)
+            if response.status_code == 302:
+                assert "login" in response["Location"], (method, path)
+
+
+def test_login_page_answers_anonymously(client):
+    assert client.get("/login/").status_code == 200
+
+
+def test_token_and_session_both_authenticate(api, client, user):
+    assert api.get("/api/users/me").json()["username"] == "alice"
+    client.force_login(user)
+    assert client.get("/api/users/me").json()["username"] == "alice"
+
+
+def test_session_requests_need_csrf(user):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.post("/api/tags", {"name": "x"})
+    assert response.status_code == 403
+    assert "CSRF" in response.json()["detail"]
+
+
+def test_drf_create_token_command(user):
+    from django.core.management import call_command
+    from rest_framework.authtoken.models import Token
+
+    call_command("drf_create_token", "alice")
+    assert Token.objects.filter(user=user).exists()
