@@ -1,0 +1,108 @@
+"""`manage.py bootstrap_demo`: what `make run` does after migrating, so a fresh checkout is usable.
+
+It makes sure the demo superuser exists with the demo password and an API token, loads a small
+demo data set when the database has no outreaches, and prints how to log in and call the API.
+Running it again changes nothing but the printout.
+"""
+
+import os
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from outreach.models import Outreach
+
+from .seed_demo import DEFAULT_SEED, seed_demo
+
+DEMO_USERNAME = "demo"
+DEFAULT_DEMO_PASSWORD = "demo-pass-2024"
+DEMO_OUTREACHES = 300
+
+
+@transaction.atomic
+def ensure_demo_user(*, username: str, password: str) -> tuple[object, Token, bool]:
+    """Create the demo superuser and its token, or bring them back to what the printout says.
+
+    Returns (user, token, created).
+    """
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=username,
+        defaults={"first_name": "Demo", "last_name": "User", "email": "demo@example.com"},
+    )
+    changed = []
+    for flag in ("is_superuser", "is_staff", "is_active"):
+        if not getattr(user, flag):
+            setattr(user, flag, True)
+            changed.append(flag)
+    # The printed password must work, even if someone changed it since the last run.
+    if not user.check_password(password):
+        user.set_password(password)
+        changed.append("password")
+    if changed:
+        user.save(update_fields=changed)
+    token, _ = Token.objects.get_or_create(user=user)
+    return user, token, created
+
+
+class Command(BaseCommand):
+    help = (
+        "Create the demo superuser and API token (idempotent), load demo data when the database "
+        "has no outreaches, and print the login."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--url", default="http://127.0.0.1:8000/", help="The address to print for the app."
+        )
+        parser.add_argument(
+            "--outreaches",
+            type=int,
+            default=DEMO_OUTREACHES,
+            help=f"Size of the demo data set loaded into an empty database "
+            f"(default {DEMO_OUTREACHES}).",
+        )
+        parser.add_argument(
+            "--no-data", action="store_true", help="Only the user and token, no demo data."
+        )
+
+    def handle(self, *args, url: str, outreaches: int, no_data: bool, **options) -> None:
+        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        if not settings.DEBUG and password == DEFAULT_DEMO_PASSWORD:
+            raise CommandError(
+                "DEBUG is off: refusing to create a superuser with the published demo password. "
+                "Set DEMO_PASSWORD, or create an account with `manage.py createsuperuser`."
+            )
+        if outreaches < 1:
+            raise CommandError("--outreaches must be at least 1.")
+        user, token, created = ensure_demo_user(username=DEMO_USERNAME, password=password)
+
+        loaded = None
+        if not no_data and not Outreach.objects.exists():
+            # The raw stream: the progress bar redraws its line with \r, without newlines.
+            stream = self.stderr._out if options["verbosity"] > 0 else None
+            loaded = seed_demo(outreaches=outreaches, seed=DEFAULT_SEED, stream=stream)
+
+        url = url if url.endswith("/") else url + "/"
+        lines = [
+            "",
+            "=" * 72,
+            f"  Outreach is starting at {url}",
+            "",
+            f"  Username:  {user.get_username()}" + ("  (created)" if created else ""),
+            f"  Password:  {password}",
+            f"  API token: Authorization: Token {token.key}",
+            "",
+            f'  Try:  curl -H "Authorization: Token {token.key}" {url}api/outreaches',
+            f"  API docs: {url}api/docs    Admin: {url}admin/",
+        ]
+        if loaded is not None:
+            summary = ", ".join(
+                f"{loaded.counts.get(k, 0):,} {k}" for k in ("outreaches", "people", "companies")
+            )
+            lines.append(f"  Demo data loaded: {summary}.")
+        lines += ["=" * 72, ""]
+        self.stdout.write("\n".join(lines))

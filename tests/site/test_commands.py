@@ -1,0 +1,328 @@
+"""The two operations commands: bootstrap_demo (run by `make run`) and seed_demo."""
+
+import datetime
+import io
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.authtoken.models import Token
+
+from contacts.models import Company, Person
+from followups.models import FollowUp
+from jobs.models import Job
+from outreach.choices import UNRESOLVED_OUTCOMES
+from outreach.management.commands import seed_demo as seed_module
+from outreach.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD
+from outreach.management.commands.seed_demo import plan_for, seed_demo
+from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from tests.factories import OutreachFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2025, 6, 2, tzinfo=datetime.UTC)
+SEEDED = [get_user_model(), Company, Person, Tag, Sequence, SequenceStep, Job, Outreach,
+          OutreachTransition, FollowUp]  # fmt: skip
+postgres_only = pytest.mark.skipif(
+    "connection.vendor != 'postgresql'", reason="PostgreSQL bulk-load path"
+)
+
+
+def run(command: str, *args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command(command, *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def snapshot() -> dict[str, list[tuple]]:
+    """Every column of every seeded row, users included, in key order."""
+    return {
+        model.__name__: list(
+            model.objects.order_by("pk").values_list(
+                *[f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+            )
+        )
+        for model in SEEDED
+    }
+
+
+def schema() -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+            "UNION ALL SELECT conrelid::regclass::text, conname || pg_get_constraintdef(oid) "
+            "FROM pg_constraint WHERE connamespace = 'public'::regnamespace ORDER BY 1, 2"
+        )
+        return cursor.fetchall()
+
+
+# --- bootstrap_demo --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def debug(settings):
+    settings.DEBUG = True
+
+
+def test_bootstrap_creates_the_demo_superuser_and_token_once(debug):
+    out, _ = run("bootstrap_demo", "--no-data")
+    user = get_user_model().objects.get(username="demo")
+    token = Token.objects.get(user=user)
+    assert user.is_superuser and user.is_staff and user.is_active
+    assert user.check_password(DEFAULT_DEMO_PASSWORD)
+    assert "http://127.0.0.1:8000/" in out
+    assert "Username:  demo" in out
+    assert f"Password:  {DEFAULT_DEMO_PASSWORD}" in out
+    assert f"Authorization: Token {token.key}" in out
+
+    again, _ = run("bootstrap_demo", "--no-data")
+    assert get_user_model().objects.filter(username="demo").count() == 1
+    assert Token.objects.filter(user=user).count() == 1
+    assert f"Authorization: Token {token.key}" in again
+    assert "(created)" in out and "(created)" not in again
+
+
+def test_bootstrap_makes_the_printed_password_work_again(debug):
+    run("bootstrap_demo", "--no-data")
+    user = get_user_model().objects.get(username="demo")
+    user.set_password("something-else-99")
+    user.is_superuser = False
+    user.save()
+    run("bootstrap_demo", "--no-data")
+    user.refresh_from_db()
+    assert user.check_password(DEFAULT_DEMO_PASSWORD)
+    assert user.is_superuser
+
+
+def test_bootstrap_takes_the_password_from_the_environment(debug, monkeypatch):
+    monkeypatch.setenv("DEMO_PASSWORD", "from-env-password-1")
+    out, _ = run("bootstrap_demo", "--no-data", "--url", "http://127.0.0.1:9000")
+    assert get_user_model().objects.get(username="demo").check_password("from-env-password-1")
+    assert "Password:  from-env-password-1" in out
+    assert "Outreach is starting at http://127.0.0.1:9000/" in out
+
+
+def test_bootstrap_refuses_the_published_password_when_debug_is_off(settings, monkeypatch):
+    settings.DEBUG = False
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    with pytest.raises(CommandError, match="refusing to create a superuser with the published"):
+        run("bootstrap_demo")
+    assert not get_user_model().objects.filter(username="demo").exists()
+
+
+def test_bootstrap_loads_demo_data_into_an_empty_database_only(debug):
+    out, err = run("bootstrap_demo")
+    assert Outreach.objects.count() == 300
+    assert Person.objects.count() == plan_for(300).people
+    assert "Demo data loaded: 300 outreaches" in out
+    assert "outreaches" in err and "100%" in err  # the progress bar
+
+    out, _ = run("bootstrap_demo")
+    assert Outreach.objects.count() == 300
+    assert "Demo data loaded" not in out
+
+
+def test_bootstrap_leaves_a_database_with_outreaches_alone(debug):
+    OutreachFactory()
+    run("bootstrap_demo")
+    assert Outreach.objects.count() == 1
+    assert not Sequence.objects.exists()
+
+
+# --- seed_demo: sizes and shape --------------------------------------------------------------
+
+
+def test_plan_follows_the_benchmark_ratios_and_caps():
+    plan = plan_for(1_000_000)
+    assert (plan.people, plan.companies, plan.owners, plan.sequences) == (
+        200_000,
+        20_000,
+        500,
+        1000,
+    )
+    small = plan_for(10)
+    assert (small.people, small.companies, small.owners, small.sequences) == (2, 1, 1, 1)
+
+
+def test_seed_writes_the_requested_size_and_ratios():
+    result = seed_demo(outreaches=5_000, seed=3, now=NOW)
+    plan = plan_for(5_000)
+    assert Outreach.objects.count() == 5_000
+    assert Person.objects.count() == plan.people == 1_000
+    assert Company.objects.count() == plan.companies == 100
+    assert Sequence.objects.count() == plan.sequences == 500
+    assert get_user_model().objects.filter(username__startswith="owner_").count() == 250
+    assert Job.objects.count() == plan.jobs == 50
+    assert result.counts["outreaches"] == 5_000
+
+    no_sequence = Outreach.objects.filter(sequence__isnull=True).count() / 5_000
+    assert 0.28 < no_sequence < 0.39
+    channels = Counter(Outreach.objects.values_list("channel", flat=True))
+    assert channels.most_common(1)[0][0] == "email"
+    assert set(channels) == {"email", "linkedin", "phone", "facebook", "other"}
+    states = Counter(Outreach.objects.values_list("current_state", flat=True))
+    assert set(states) == {"new", "enrichment", "ready", "not_available", "starting", "waiting"}
+    assert states["new"] > states["enrichment"] * 5  # skewed, not uniform
+
+    names = Counter(Company.objects.values_list("name", flat=True))
+    assert any(count > 1 for count in names.values()), "duplicate company names expected"
+    domains = Counter(d for d in Company.objects.values_list("domain", flat=True) if d)
+    assert any(count > 1 for count in domains.values()), "duplicate domains expected"
+    steps = Counter(SequenceStep.objects.values_list("sequence_id", flat=True))
+    assert set(steps.values()) <= {1, 2, 3, 4} and len(steps) == 500
+    assert Outreach.objects.exclude(tag=None).exists()
+    assert Outreach.objects.exclude(job=None).exists()
+
+
+def test_seeded_rows_obey_the_domain_rules():
+    seed_demo(outreaches=2_000, seed=5, now=NOW)
+    # Starting a sequence needs a sequence and approval.
+    started = Outreach.objects.filter(current_state__in=["starting", "waiting"])
+    assert started.exists()
+    assert not started.filter(sequence=None).exists()
+    assert not started.filter(approved=False).exists()
+    # Delivered rows have sent_at; the others do not; outcomes only on delivered rows.
+    assert not Outreach.objects.filter(delivery_status="performed", sent_at=None).exists()
+    assert not Outreach.objects.exclude(delivery_status="performed").exclude(sent_at=None).exists()
+    assert (
+        not Outreach.objects.exclude(delivery_status="performed").exclude(outcome="none").exists()
+    )
+    assert not Outreach.objects.exclude(delivery_status="pending").filter(done_time=None).exists()
+    assert not Outreach.objects.filter(created_at__gt=NOW).exists()
+    # The company is the person's company.
+    for person_company, company in Outreach.objects.exclude(person=None).values_list(
+        "person__company_id", "company_id"
+    ):
+        assert person_company == company
+    # Outreach types imply their channel; message ids only on mail types.
+    assert (
+        not Outreach.objects.filter(outreach_type__startswith="LinkedIn")
+        .exclude(channel="linkedin")
+        .exists()
+    )
+    assert (
+        not Outreach.objects.exclude(message_id="")
+        .exclude(outreach_type__in=["GMail_DirectMessage", "Postmark_DirectMessage"])
+        .exists()
+    )
+
+
+def test_history_leads_to_the_current_states():
+    seed_demo(outreaches=1_000, seed=9, now=NOW)
+    last = {}
+    for outreach_id, field, from_state, to_state in OutreachTransition.objects.order_by(
+        "id"
+    ).values_list("outreach_id", "field", "from_state", "to_state"):
+        previous = last.get((outreach_id, field))
+        if previous is not None:
+            assert previous == from_state, "each move starts where the previous one ended"
+        last[(outreach_id, field)] = to_state
+    for pk, state, delivery in Outreach.objects.values_list(
+        "pk", "current_state", "delivery_status"
+    ):
+        assert last.get((pk, "current_state"), "new") == state
+        assert last.get((pk, "delivery_status"), "pending") == delivery
+
+
+def test_follow_ups_follow_the_automation_rules():
+    seed_demo(outreaches=2_000, seed=11, now=NOW)
+    pending = FollowUp.objects.filter(kind="follow_up", status="pending")
+    assert pending.exists()
+    assert not pending.exclude(outreach__outcome__in=UNRESOLVED_OUTCOMES).exists()
+    assert not FollowUp.objects.exclude(outreach__delivery_status="performed").exists()
+    assert FollowUp.objects.filter(kind="respond").exists()
+    assert set(FollowUp.objects.values_list("attempt_no", flat=True)) == {1, 2}
+
+
+# --- seed_demo: reproducible, atomic ---------------------------------------------------------
+
+
+def test_same_seed_same_data_and_another_seed_other_data():
+    seed_demo(outreaches=600, seed=21, now=NOW)
+    first = snapshot()
+    seed_demo(outreaches=600, seed=21, now=NOW, reset=True)
+    assert snapshot() == first
+    seed_demo(outreaches=600, seed=22, now=NOW, reset=True)
+    other = snapshot()
+    assert other["Outreach"] != first["Outreach"]
+    assert len(other["Outreach"]) == len(first["Outreach"])
+
+
+def test_reset_keeps_real_users_and_removes_seeded_owners(user):
+    seed_demo(outreaches=400, seed=1, now=NOW)
+    seed_demo(outreaches=100, seed=1, now=NOW, reset=True)
+    assert Outreach.objects.count() == 100
+    assert get_user_model().objects.filter(username__startswith="owner_").count() == 5
+    assert get_user_model().objects.filter(pk=user.pk).exists()
+
+
+def test_seed_is_one_transaction(monkeypatch):
+    def broken(self, *args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(seed_module.DemoDataBuilder, "build_outreaches", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        seed_demo(outreaches=500, seed=1, now=NOW)
+    for model in SEEDED:
+        assert not model.objects.exists(), f"{model.__name__} rows survived a failed seed"
+
+
+@postgres_only
+def test_postgres_bulk_path_restores_indexes_and_analyzes(monkeypatch):
+    before = schema()
+    monkeypatch.setattr(seed_module, "REBUILD_INDEXES_FROM", 1)
+    with CaptureQueriesContext(connection) as queries:
+        seed_demo(outreaches=500, seed=1, now=NOW)
+    assert schema() == before
+    executed = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "COPY " in executed
+    assert 'ANALYZE "outreach_outreach"' in executed
+    assert Outreach.objects.count() == 500
+    # The id sequences moved past the explicit keys: a normal insert still works.
+    assert OutreachFactory().pk > 500
+
+
+@postgres_only
+def test_postgres_failed_bulk_load_keeps_indexes(monkeypatch):
+    before = schema()
+    monkeypatch.setattr(seed_module, "REBUILD_INDEXES_FROM", 1)
+    monkeypatch.setattr(
+        seed_module.DemoDataBuilder,
+        "build_jobs",
+        lambda self, companies: (_ for _ in ()).throw(RuntimeError("boom")),
+    )
+    with pytest.raises(RuntimeError, match="boom"):
+        seed_demo(outreaches=300, seed=1, now=NOW)
+    assert schema() == before
+    assert not Company.objects.exists()
+
+
+# --- seed_demo: the command ------------------------------------------------------------------
+
+
+def test_seed_command_shows_progress_and_a_summary():
+    out, err = run("seed_demo", "--outreaches", "200", "--seed", "4")
+    assert Outreach.objects.count() == 200
+    assert "200 outreaches" in out and "Seeded in" in out
+    assert "outreaches" in err and "100%" in err and "200/200" in err
+
+
+def test_seed_command_refuses_to_mix_with_existing_outreaches_without_reset():
+    OutreachFactory()
+    with pytest.raises(CommandError, match="already has outreaches; pass --reset"):
+        run("seed_demo", "--outreaches", "50")
+    run("seed_demo", "--outreaches", "50", "--reset")
+    assert Outreach.objects.count() == 50
+
+
+def test_seed_command_rejects_a_size_below_one():
+    with pytest.raises(CommandError, match="--outreaches: invalid positive_int value: '0'"):
+        run("seed_demo", "--outreaches", "0")
+
+
+def test_seed_command_accepts_readable_sizes():
+    run("seed_demo", "--outreaches", "1_000", "--verbosity", "0")
+    assert Outreach.objects.count() == 1_000
