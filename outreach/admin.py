@@ -1,0 +1,318 @@
+"""Admin for outreaches, their history, sequences and tags.
+
+State fields are read-only here: staff move outreaches with the transition actions, which run
+the same services as the API and so write the same history rows.
+"""
+
+from collections import defaultdict
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.db import models
+
+from contacts.admin import PublicIdAdminMixin, ServiceAdminMixin
+from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
+
+from . import services
+from .exceptions import TransitionNotAllowed
+from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from .state_machine import PIPELINE_TRANSITIONS, TransitionSpec, transition_spec
+
+# Stored in each history row the admin writes, so the timeline tells admin moves apart.
+ADMIN_METADATA = {"source": "admin"}
+# How many skipped ids a message quotes per reason.
+SKIPPED_EXAMPLES = 3
+
+
+def _transition_action(name: str):
+    """An admin action for one transition of the table, named after it."""
+    spec = transition_spec(name)
+
+    def action(modeladmin, request, queryset):
+        modeladmin.run_transition(request, queryset, spec)
+
+    action.__name__ = name
+    description = (
+        f"{name.replace('_', ' ').capitalize()} ({spec.describe_sources()} → '{spec.target}')"
+    )
+    return admin.action(description=description, permissions=["change"])(action)
+
+
+class OutreachTransitionInline(admin.TabularInline):
+    """The outreach's history, oldest first; nobody edits it."""
+
+    model = OutreachTransition
+    fields = ("created_at", "field", "transition", "from_state", "to_state", "actor", "metadata")
+    readonly_fields = fields
+    ordering = ("id",)
+    extra = 0
+    can_delete = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Outreach)
+class OutreachAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "public_id",
+        "person",
+        "company",
+        "channel",
+        "current_state",
+        "delivery_status",
+        "outcome",
+        "sequence",
+        "tag",
+        "approved",
+        "created_at",
+    )
+    list_select_related = ("person", "company", "sequence", "tag")
+    list_filter = (
+        "current_state",
+        "delivery_status",
+        "channel",
+        "outcome",
+        "approved",
+        "outreach_type",
+        "context",
+        "tag",
+        ("sequence", admin.EmptyFieldListFilter),
+        ("job", admin.EmptyFieldListFilter),
+    )
+    search_fields = (
+        "person__first_name",
+        "person__last_name",
+        "person__email",
+        "company__name",
+        "sequence__name",
+    )
+    search_help_text = "Person's name or email, company, sequence, or an id like out_42."
+    autocomplete_fields = ("person", "company", "job", "sequence", "tag")
+    fieldsets = (
+        (None, {"fields": ("person", "company", "job", "sequence", "tag", "owner")}),
+        (
+            "State",
+            {
+                "description": "Changed only by the transition actions of the outreach list.",
+                "fields": ("current_state", "delivery_status", "done_time"),
+            },
+        ),
+        (
+            "Message",
+            {
+                "fields": (
+                    "channel",
+                    "outreach_type",
+                    "direction",
+                    "context",
+                    "message_type",
+                    "subject",
+                    "body",
+                    "body_type",
+                    "personalization_score",
+                    "approved",
+                    "skip_repliers",
+                    "message_id",
+                    "reply_to_message_id",
+                    "screenshot_url",
+                )
+            },
+        ),
+        ("Result", {"fields": ("outcome", "sent_at", "error_description")}),
+        ("Record", {"fields": ("created_by", "created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "owner",
+        "current_state",
+        "delivery_status",
+        "done_time",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    inlines = (OutreachTransitionInline,)
+    # Staff type `acme.com/jobs`; links are https nowadays.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    actions = [_transition_action(name) for name in PIPELINE_TRANSITIONS]
+    show_full_result_count = False
+
+    @admin.display(description="owner")
+    def owner(self, obj) -> str:
+        owner = obj.company.owner if obj.company_id else None
+        return owner.get_username() if owner else "-"
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        # The history goes with its outreach, though nobody may delete rows of it by hand.
+        perms_needed.discard(OutreachTransition._meta.verbose_name)
+        return deleted, counts, perms_needed, protected
+
+    def service_create(self, request, values):
+        return services.outreach_create(actor=request.user, **values)
+
+    def service_update(self, request, obj, changes):
+        return services.outreach_update(outreach=obj, actor=request.user, **changes)
+
+    def service_delete(self, request, obj):
+        services.outreach_delete(outreach=obj, actor=request.user)
+
+    def run_transition(self, request, queryset, spec: TransitionSpec) -> None:
+        """Run one transition on the selected outreaches and say what moved and what not.
+
+        Transitions without conditions run set-based, in chunks the batch service accepts;
+        one with conditions (start) runs per outreach, so each refusal gives its reason.
+        """
+        moved = 0
+        skipped: dict[str, list[str]] = defaultdict(list)
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
+        size = settings.MAX_BATCH_IDS
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
+            if spec.has_conditions:
+                moved += self._transition_each(request, chunk, spec, skipped)
+                continue
+            result = services.outreaches_batch_transition(
+                ids=chunk, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
+            )
+            moved += result.success_count
+            for row in result.skipped:
+                skipped[row["reason"]].append(row["id"])
+
+        self.message_user(
+            request,
+            f"{spec.name}: {moved} outreach(es) moved to '{spec.target}'.",
+            messages.SUCCESS if moved else messages.INFO,
+        )
+        if skipped:
+            total = sum(len(ids) for ids in skipped.values())
+            reasons = "; ".join(
+                f"{len(ids)} because {reason.rstrip('.')} ({_examples(ids)})"
+                for reason, ids in skipped.items()
+            )
+            self.message_user(
+                request, f"{spec.name}: {total} skipped: {reasons}.", messages.WARNING
+            )
+
+    def _transition_each(
+        self, request, ids: list[int], spec: TransitionSpec, skipped: dict[str, list[str]]
+    ) -> int:
+        """One transaction per outreach, so one refusal does not undo the others."""
+        moved = 0
+        found = set()
+        for outreach in Outreach.objects.filter(pk__in=ids).order_by("pk"):
+            found.add(outreach.pk)
+            try:
+                services.outreach_transition(
+                    outreach=outreach, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
+                )
+            except TransitionNotAllowed as exc:
+                skipped[exc.message].append(outreach.public_id)
+            else:
+                moved += 1
+        for pk in ids:
+            if pk not in found:  # deleted since the list was shown
+                skipped["not found"].append(format_public_id(PREFIXES["outreach"], pk))
+        return moved
+
+
+def _examples(ids: list[str]) -> str:
+    shown = ", ".join(ids[:SKIPPED_EXAMPLES])
+    return shown + (
+        f" and {len(ids) - SKIPPED_EXAMPLES} more" if len(ids) > SKIPPED_EXAMPLES else ""
+    )
+
+
+@admin.register(OutreachTransition)
+class OutreachTransitionAdmin(admin.ModelAdmin):
+    """The audit trail across outreaches; read-only."""
+
+    list_display = (
+        "id",
+        "outreach_public_id",
+        "field",
+        "transition",
+        "from_state",
+        "to_state",
+        "actor",
+        "created_at",
+    )
+    list_select_related = ("actor",)
+    list_filter = ("field", "transition", "to_state", "created_at")
+    search_fields = ("transition", "actor__username")
+    search_help_text = "Transition name, actor's username, or an outreach id like out_42."
+    raw_id_fields = ("outreach", "actor")
+    show_full_result_count = False
+
+    @admin.display(description="outreach", ordering="outreach_id")
+    def outreach_public_id(self, obj) -> str:
+        return format_public_id(PREFIXES["outreach"], obj.outreach_id)
+
+    def get_search_results(self, request, queryset, search_term):
+        outreach_pk = try_parse_public_id(PREFIXES["outreach"], search_term)
+        if outreach_pk is not None:
+            return queryset.filter(outreach_id=outreach_pk), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class SequenceStepInline(admin.TabularInline):
+    model = SequenceStep
+    fields = ("position", "channel", "delay_days", "subject_template", "body_template")
+    ordering = ("position",)
+    extra = 0
+
+
+@admin.register(Sequence)
+class SequenceAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ("public_id", "name", "active", "created_at", "updated_at")
+    list_filter = ("active",)
+    search_fields = ("name", "description")
+    search_help_text = "Name, description, or an id like seq_42."
+    fields = ("name", "description", "active", "created_at", "updated_at")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (SequenceStepInline,)
+
+    def service_create(self, request, values):
+        return services.sequence_create(actor=request.user, **values)
+
+    def service_update(self, request, obj, changes):
+        # Steps are edited row by row in the inline, so they are left alone here.
+        return services.sequence_update(sequence=obj, actor=request.user, **changes)
+
+    def service_delete(self, request, obj):
+        services.sequence_delete(sequence=obj, actor=request.user)
+
+
+@admin.register(Tag)
+class TagAdmin(ServiceAdminMixin, admin.ModelAdmin):
+    list_display = ("name", "created_at")
+    search_fields = ("name",)
+    fields = ("name", "created_at")
+    readonly_fields = ("created_at",)
+
+    def service_create(self, request, values):
+        return services.tag_create(actor=request.user, **values)
+
+    def service_update(self, request, obj, changes):
+        return services.tag_update(tag=obj, actor=request.user, **changes)
+
+    def service_delete(self, request, obj):
+        services.tag_delete(tag=obj, actor=request.user)
