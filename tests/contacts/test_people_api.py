@@ -1,0 +1,501 @@
+from urllib.parse import urlencode
+
+import pytest
+
+from contacts.models import Person
+from followups.models import FollowUp
+from tests.factories import CompanyFactory, FollowUpFactory, OutreachFactory, PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/people"
+
+
+def detail(person) -> str:
+    return f"{URL}/{person.public_id}"
+
+
+# --- list ------------------------------------------------------------------------------------
+
+
+def test_list_answers_the_envelope_ordered_by_name(api):
+    PersonFactory(first_name="Cy", last_name="Brown")
+    PersonFactory(first_name="Al", last_name="Brown")
+    last = PersonFactory(first_name="Bo", last_name="Adams")
+
+    response = api.get(URL, {"per": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["pagination"] == {
+        "current_page": 1,
+        "per_page": 2,
+        "total_pages": 2,
+        "total_count": 3,
+    }
+    assert [p["first_name"] for p in body["items"]] == ["Bo", "Al"]
+    assert body["items"][0]["id"] == last.public_id
+    assert api.get(URL, {"per": 2, "page": 2}).json()["items"][0]["first_name"] == "Cy"
+
+
+def test_list_item_has_every_documented_field(api):
+    person = PersonFactory()
+
+    item = api.get(URL).json()["items"][0]
+
+    assert set(item) == {
+        "id",
+        "first_name",
+        "last_name",
+        "title",
+        "company_id",
+        "email",
+        "email_invalid",
+        "phone",
+        "linkedin_url",
+        "facebook_url",
+        "status",
+        "strength",
+        "last_contacted_at",
+        "last_replied_at",
+        "created_at",
+        "updated_at",
+    }
+    assert item["company_id"] == person.company.public_id
+
+
+def test_page_past_the_end_is_empty(api):
+    PersonFactory()
+
+    body = api.get(URL, {"page": 5}).json()
+
+    assert body["items"] == []
+    assert body["pagination"]["total_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"per": "201"}, {"per": ["Must be at most 200."]}),
+        ({"page": "0"}, {"page": ["Must be 1 or more."]}),
+        ({"page": "first"}, {"page": ["A whole number is required."]}),
+    ],
+)
+def test_bad_paging_parameters_are_400_naming_them(api, params, error):
+    response = api.get(URL, params)
+
+    assert response.status_code == 400
+    assert response.json() == error
+
+
+def test_filter_by_company_id(api):
+    acme = CompanyFactory()
+    mine = PersonFactory(company=acme)
+    PersonFactory()
+
+    items = api.get(URL, {"company_id": acme.public_id}).json()["items"]
+
+    assert [p["id"] for p in items] == [mine.public_id]
+
+
+def test_filter_by_status_reads_any_case(api):
+    replied = PersonFactory(status="replied")
+    PersonFactory(status="new")
+
+    items = api.get(URL, {"status": "REPLIED"}).json()["items"]
+
+    assert [p["id"] for p in items] == [replied.public_id]
+
+
+def test_filter_by_strength(api):
+    strong = PersonFactory(strength="strong")
+    PersonFactory(strength="weak")
+
+    items = api.get(URL, {"strength": "strong"}).json()["items"]
+
+    assert [p["id"] for p in items] == [strong.public_id]
+
+
+def test_filter_by_email_ignores_case(api):
+    ada = PersonFactory(email="Ada@example.com")
+    PersonFactory(email="bob@example.com")
+
+    items = api.get(URL, {"email": "ada@EXAMPLE.com"}).json()["items"]
+
+    assert [p["id"] for p in items] == [ada.public_id]
+
+
+@pytest.mark.parametrize("text", ["lovel", "ada@ana", "Analytical"])
+def test_q_searches_name_email_and_company(api, text):
+    ada = PersonFactory(
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@analytical.example",
+        company=CompanyFactory(name="Analytical Engines"),
+    )
+    PersonFactory(first_name="Bob", last_name="Smith", email="bob@example.com")
+
+    items = api.get(URL, {"q": text}).json()["items"]
+
+    assert [p["id"] for p in items] == [ada.public_id]
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        (
+            {"company_id": "per_1"},
+            {"company_id": ["Not a valid id: expected the form com_<number>."]},
+        ),
+        (
+            {"company_id": "com_99999999999999999999"},
+            {"company_id": ["Not a valid id: expected the form com_<number>."]},
+        ),
+        (
+            {"status": "bogus"},
+            {"status": ["Select a valid choice. bogus is not one of the available choices."]},
+        ),
+        (
+            {"strength": "huge"},
+            {"strength": ["Select a valid choice. huge is not one of the available choices."]},
+        ),
+        ({"q": "x" * 201}, {"q": ["Ensure this value has at most 200 characters (it has 201)."]}),
+    ],
+)
+def test_bad_filter_values_are_400_naming_the_parameter(api, params, error):
+    response = api.get(URL, params)
+
+    assert response.status_code == 400
+    assert response.json() == error
+
+
+# --- create ----------------------------------------------------------------------------------
+
+
+def test_create_answers_201_with_contact_details_in_canonical_form(api):
+    acme = CompanyFactory()
+
+    response = api.post(
+        URL,
+        {
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "title": "Analyst",
+            "company_id": acme.public_id,
+            "email": "  Ada@Example.COM ",
+            "phone": "(650) 253-0000",
+            "linkedin_url": "linkedin.com/in/Ada-Lovelace/?utm_source=x",
+            "facebook_url": "http://m.facebook.com/Ada.Lovelace/",
+        },
+        format="json",
+    )
+
+    assert response.status_code == 201
+    body = response.json()
+    person = Person.objects.get()
+    assert body["id"] == person.public_id
+    assert body["company_id"] == acme.public_id
+    assert body["email"] == person.email == "Ada@example.com"
+    assert body["phone"] == person.phone == "+16502530000"
+    assert body["linkedin_url"] == "https://www.linkedin.com/in/ada-lovelace"
+    assert body["facebook_url"] == "https://www.facebook.com/ada.lovelace"
+    assert body["status"] == "new"
+    assert body["strength"] == "weak"
+
+
+def test_phone_with_a_country_code_keeps_its_country(api):
+    response = api.post(URL, {"first_name": "Al", "phone": "+44 20 7946 0958"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["phone"] == "+442079460958"
+
+
+def test_create_reads_enums_in_any_case(api):
+    response = api.post(
+        URL, {"first_name": "Al", "status": "Interested", "strength": ":STRONG"}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "interested"
+    assert response.json()["strength"] == "strong"
+
+
+def test_create_from_a_form_body(api):
+    acme = CompanyFactory()
+    body = urlencode(
+        {
+            "first_name": "Ada",
+            "company_id": acme.public_id,
+            "email": "ada@EXAMPLE.com",
+            "phone": "650 253 0000",
+        }
+    )
+
+    response = api.post(URL, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 201
+    assert response.json()["email"] == "ada@example.com"
+    assert response.json()["phone"] == "+16502530000"
+    assert response.json()["company_id"] == acme.public_id
+
+
+def test_create_from_a_multipart_body(api):
+    response = api.post(URL, {"first_name": "Ada", "status": "contacted"}, format="multipart")
+
+    assert response.status_code == 201
+    assert response.json()["status"] == "contacted"
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"email": "not-an-email"}, {"email": ["An email address must have an @-sign."]}),
+        ({"phone": "12"}, {"phone": ["Not a valid phone number for its country."]}),
+        (
+            {"linkedin_url": "https://evil.com/x"},
+            {"linkedin_url": ["Not a linkedin address: expected a linkedin.com link."]},
+        ),
+        (
+            {"linkedin_url": "https://www.linkedin.com/feed"},
+            {"linkedin_url": ["Expected a LinkedIn profile link like linkedin.com/in/name."]},
+        ),
+        (
+            {"linkedin_url": "javascript://linkedin.com/in/x"},
+            {"linkedin_url": ["Profile links must be http(s) URLs."]},
+        ),
+        (
+            {"facebook_url": "https://evil.com/ada"},
+            {"facebook_url": ["Not a facebook address: expected a facebook.com link."]},
+        ),
+        (
+            {"status": "bogus"},
+            {
+                "status": [
+                    '"bogus" is not a valid choice. Use one of: new, contacted, replied, '
+                    "interested, not_interested, do_not_contact."
+                ]
+            },
+        ),
+        (
+            {"strength": "huge"},
+            {"strength": ['"huge" is not a valid choice. Use one of: weak, medium, strong.']},
+        ),
+        ({"company_id": "com_999999"}, {"company_id": ["No company with id com_999999."]}),
+        (
+            {"company_id": "acme"},
+            {"company_id": ["Not a valid id: expected the form com_<number>."]},
+        ),
+        ({"company_id": 7}, {"company_id": ["Not a valid id: expected the form com_<number>."]}),
+        (
+            {"first_name": "x" * 101},
+            {"first_name": ["Ensure this field has no more than 100 characters."]},
+        ),
+        ({"first_name": ["Ada"]}, {"first_name": ["Not a valid string."]}),
+    ],
+)
+def test_bad_values_are_400_naming_the_field_and_nothing_is_written(api, payload, error):
+    response = api.post(URL, {"first_name": "Ada", **payload}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error
+    assert not Person.objects.exists()
+
+
+def test_read_only_fields_are_ignored_on_create(api):
+    response = api.post(
+        URL,
+        {"first_name": "Ada", "email_invalid": True, "last_contacted_at": "2024-01-01T00:00:00Z"},
+        format="json",
+    )
+
+    assert response.status_code == 201
+    assert response.json()["email_invalid"] is False
+    assert response.json()["last_contacted_at"] is None
+
+
+# --- retrieve --------------------------------------------------------------------------------
+
+
+def test_retrieve(api):
+    person = PersonFactory(first_name="Ada", email="ada@example.com")
+
+    response = api.get(detail(person))
+
+    assert response.status_code == 200
+    assert response.json()["id"] == person.public_id
+    assert response.json()["email"] == "ada@example.com"
+
+
+def test_retrieve_accepts_a_trailing_slash(api):
+    person = PersonFactory()
+
+    assert api.get(detail(person) + "/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "bad_id", ["42", "com_1", "per_abc", "per_", "per_0", "per_99999999999999999999", "PER_1"]
+)
+def test_malformed_id_in_path_is_404(api, bad_id):
+    PersonFactory()
+
+    response = api.get(f"{URL}/{bad_id}")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_unknown_id_is_404(api):
+    response = api.get(f"{URL}/per_999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+# --- update ----------------------------------------------------------------------------------
+
+
+def test_patch_changes_only_the_fields_given_in_canonical_form(api):
+    person = PersonFactory(first_name="Ada", title="Analyst", email="ada@example.com")
+
+    response = api.patch(
+        detail(person),
+        {"phone": "650.253.0000", "linkedin_url": "https://LinkedIn.com/in/ADA"},
+        format="json",
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["phone"] == "+16502530000"
+    assert body["linkedin_url"] == "https://www.linkedin.com/in/ada"
+    assert body["title"] == "Analyst"
+    person.refresh_from_db()
+    assert person.phone == "+16502530000"
+    assert person.email == "ada@example.com"
+
+
+def test_patch_to_a_new_email_clears_the_bounce_mark(api):
+    person = PersonFactory(email="old@example.com", email_invalid=True)
+
+    response = api.patch(detail(person), {"email": "new@Example.com"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["email"] == "new@example.com"
+    assert response.json()["email_invalid"] is False
+
+
+def test_patch_company_id_null_removes_the_company(api):
+    person = PersonFactory()
+
+    response = api.patch(detail(person), {"company_id": None}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["company_id"] is None
+    person.refresh_from_db()
+    assert person.company_id is None
+
+
+def test_patch_from_a_form_body(api):
+    person = PersonFactory(status="new")
+
+    response = api.patch(
+        detail(person),
+        urlencode({"status": "do_not_contact"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "do_not_contact"
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"email": "not-an-email"}, {"email": ["An email address must have an @-sign."]}),
+        ({"phone": "12"}, {"phone": ["Not a valid phone number for its country."]}),
+        (
+            {"linkedin_url": "https://evil.com/x"},
+            {"linkedin_url": ["Not a linkedin address: expected a linkedin.com link."]},
+        ),
+    ],
+)
+def test_patch_with_bad_values_is_400_and_changes_nothing(api, payload, error):
+    person = PersonFactory(email="ada@example.com", phone="", linkedin_url="")
+
+    response = api.patch(detail(person), payload, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error
+    person.refresh_from_db()
+    assert (person.email, person.phone, person.linkedin_url) == ("ada@example.com", "", "")
+
+
+def test_patch_unknown_id_is_404(api):
+    response = api.patch(f"{URL}/per_999999", {"first_name": "X"}, format="json")
+
+    assert response.status_code == 404
+
+
+def test_put_is_not_offered(api):
+    person = PersonFactory()
+
+    response = api.put(detail(person), {"first_name": "X"}, format="json")
+
+    assert response.status_code == 405
+
+
+# --- delete ----------------------------------------------------------------------------------
+
+
+def test_delete_answers_204_and_removes_the_person_and_their_follow_ups(api):
+    person = PersonFactory()
+    FollowUpFactory(person=person)
+
+    response = api.delete(detail(person))
+
+    assert response.status_code == 204
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert not FollowUp.objects.exists()
+
+
+def test_delete_a_person_an_outreach_names_is_409_and_deletes_nothing(api):
+    person = PersonFactory()
+    OutreachFactory(person=person)
+    FollowUpFactory(person=person)
+
+    response = api.delete(detail(person))
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Still referenced by 1 other record(s); remove those first."
+    }
+    assert Person.objects.filter(pk=person.pk).exists()
+    assert FollowUp.objects.filter(person=person).exists()
+
+
+def test_delete_unknown_id_is_404(api):
+    assert api.delete(f"{URL}/per_999999").status_code == 404
+
+
+# --- authentication --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("get", URL), ("post", URL), ("get", f"{URL}/per_1"), ("patch", f"{URL}/per_1")],
+)
+def test_anonymous_is_401(anon, method, path):
+    PersonFactory()
+
+    response = getattr(anon, method)(path)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+
+
+def test_a_wrong_token_is_401(anon):
+    anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
+
+    response = anon.get(URL)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Invalid token."}
