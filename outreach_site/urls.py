@@ -14,4 +14,9 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", views.api_docs, name="api-docs"),
     path("api/", include(router.urls)),
+    # Dashboard pages.
+    path("", include("outreach.urls")),
+    path("", include("contacts.urls")),
+    path("", include("jobs.urls")),
+    path("", include("followups.urls")),
 ]

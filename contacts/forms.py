@@ -1,0 +1,85 @@
+"""Dashboard forms for people and companies. They validate input; services write."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from .models import Company, Person
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class CompanyForm(forms.ModelForm):
+    class Meta:
+        model = Company
+        fields = ["name", "domain", "owner"]
+        help_texts = {
+            "domain": "Like acme.com; used to guess email addresses during enrichment.",
+            "owner": "The user accountable for this company's outreaches.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = get_user_model().objects.order_by("username")
+        self.fields["owner"].empty_label = "Nobody"
+
+
+class PersonForm(forms.ModelForm):
+    class Meta:
+        model = Person
+        fields = [
+            "first_name",
+            "last_name",
+            "title",
+            "company",
+            "email",
+            "phone",
+            "linkedin_url",
+            "facebook_url",
+            "status",
+            "strength",
+        ]
+        labels = {"linkedin_url": "LinkedIn URL", "facebook_url": "Facebook URL"}
+        widgets = {
+            "email": forms.EmailInput(),
+            "phone": forms.TextInput(attrs={"type": "tel", "placeholder": "+1 415 555 0123"}),
+            "linkedin_url": forms.TextInput(attrs={"placeholder": "linkedin.com/in/name"}),
+            "facebook_url": forms.TextInput(attrs={"placeholder": "facebook.com/name"}),
+        }
+        help_texts = {"phone": "Stored in international form (E.164)."}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["company"].queryset = Company.objects.order_by("name", "id")
+        self.fields["company"].empty_label = "No company"
+
+    def clean(self):
+        cleaned = super().clean()
+        if not any(
+            cleaned.get(name) for name in ("first_name", "last_name", "email", "linkedin_url")
+        ):
+            raise forms.ValidationError("Give at least a name, an email or a LinkedIn URL.")
+        return cleaned
+
+
+class PersonImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=(
+            "UTF-8, first row the column names: first_name, last_name, title, company, "
+            "company_domain, email, phone, linkedin_url, facebook_url, status, strength."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    skip_invalid = forms.BooleanField(
+        required=False,
+        label="Import the valid rows even if some are rejected",
+        help_text="Otherwise a single rejected row means nothing is imported.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise forms.ValidationError(
+                f"The file is {upload.size // 1024:,} KB; at most {MAX_IMPORT_BYTES // 1024:,} KB."
+            )
+        return upload

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from outreach_site.dashboard import register_public_id_converters
+
+from . import views
+
+register_public_id_converters()
+
+app_name = "contacts"
+
+urlpatterns = [
+    path("people/", views.PersonListView.as_view(), name="person-list"),
+    path("people/new/", views.person_create, name="person-create"),
+    path("people/import/", views.person_import, name="person-import"),
+    path("people/<per:pk>/", views.person_detail, name="person-detail"),
+    path("people/<per:pk>/edit/", views.person_edit, name="person-edit"),
+    path("companies/", views.CompanyListView.as_view(), name="company-list"),
+    path("companies/new/", views.company_create, name="company-create"),
+    path("companies/<com:pk>/", views.company_detail, name="company-detail"),
+    path("companies/<com:pk>/edit/", views.company_edit, name="company-edit"),
+]

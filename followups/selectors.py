@@ -1,0 +1,47 @@
+"""Reads of follow-ups for the dashboard: what is overdue, due today and coming up."""
+
+import datetime
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .choices import FollowUpStatus
+from .models import FollowUp
+
+
+def today_bounds(now: datetime.datetime | None = None) -> tuple[datetime.datetime, ...]:
+    """Start of today and start of tomorrow in the site's time zone."""
+    now = now or timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return start, start + datetime.timedelta(days=1)
+
+
+def pending_followups() -> QuerySet[FollowUp]:
+    return FollowUp.objects.filter(status=FollowUpStatus.PENDING).select_related(
+        "person", "person__company", "job", "outreach"
+    )
+
+
+def followup_due_counts(now: datetime.datetime | None = None, upcoming_days: int = 7) -> dict:
+    """Pending follow-ups that are overdue, due today and due in the next days: one query."""
+    start, end = today_bounds(now)
+    horizon = end + datetime.timedelta(days=upcoming_days)
+    return FollowUp.objects.filter(status=FollowUpStatus.PENDING).aggregate(
+        overdue=Count("id", filter=Q(due_at__lt=start)),
+        today=Count("id", filter=Q(due_at__gte=start, due_at__lt=end)),
+        upcoming=Count("id", filter=Q(due_at__gte=end, due_at__lt=horizon)),
+    )
+
+
+def followup_queue(
+    now: datetime.datetime | None = None, upcoming_days: int = 7, limit: int = 100
+) -> dict[str, list[FollowUp]]:
+    """The pending follow-ups to work on, in three lists: overdue, today, upcoming."""
+    start, end = today_bounds(now)
+    horizon = end + datetime.timedelta(days=upcoming_days)
+    pending = pending_followups().order_by("due_at", "id")
+    return {
+        "overdue": list(pending.filter(due_at__lt=start)[:limit]),
+        "today": list(pending.filter(due_at__gte=start, due_at__lt=end)[:limit]),
+        "upcoming": list(pending.filter(due_at__gte=end, due_at__lt=horizon)[:limit]),
+    }

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from outreach_site.dashboard import register_public_id_converters
+
+from . import views
+
+register_public_id_converters()
+
+app_name = "followups"
+
+urlpatterns = [
+    path("followups/", views.followup_queue, name="queue"),
+    path("followups/<fup:pk>/status/", views.followup_set_status, name="set-status"),
+]

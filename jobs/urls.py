@@ -1,0 +1,16 @@
+from django.urls import path
+
+from outreach_site.dashboard import register_public_id_converters
+
+from . import views
+
+register_public_id_converters()
+
+app_name = "jobs"
+
+urlpatterns = [
+    path("jobs/", views.JobListView.as_view(), name="list"),
+    path("jobs/new/", views.job_create, name="create"),
+    path("jobs/<job:pk>/", views.job_detail, name="detail"),
+    path("jobs/<job:pk>/edit/", views.job_edit, name="edit"),
+]

@@ -1,0 +1,123 @@
+"""Dashboard forms for outreaches and sequences. They validate input; services write."""
+
+from django import forms
+from django.conf import settings
+
+from outreach_site.public_ids import InvalidPublicId, parse_public_id
+
+from .choices import Channel, Outcome
+from .models import Outreach, Sequence
+from .state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS
+
+
+class PublicIdListField(forms.Field):
+    """Repeated `ids` values (`out_42`), parsed to primary keys; a malformed id is an error."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args, prefix: str, max_items: int, **kwargs):
+        self.prefix = prefix
+        self.max_items = max_items
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if len(values) > self.max_items:
+            raise forms.ValidationError(f"At most {self.max_items:,} outreaches at a time.")
+        pks = []
+        for item in values:
+            try:
+                pks.append(parse_public_id(self.prefix, item))
+            except InvalidPublicId as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return list(dict.fromkeys(pks))
+
+
+class BatchForm(forms.Form):
+    """A batch action over the selected rows, or over every row the list's filters match."""
+
+    ASSIGN_SEQUENCE = "assign_sequence"
+    START_ENRICHMENT = "start_enrichment"
+
+    action = forms.ChoiceField(
+        choices=[(ASSIGN_SEQUENCE, "Assign sequence"), (START_ENRICHMENT, "Start enrichment")]
+    )
+    ids = PublicIdListField(prefix="out", max_items=settings.MAX_BATCH_IDS, required=False)
+    all_matching = forms.BooleanField(required=False)
+    sequence = forms.ModelChoiceField(
+        queryset=Sequence.objects.all(),
+        required=False,
+        empty_label="Choose a sequence…",
+        error_messages={"invalid_choice": "That sequence no longer exists."},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == self.ASSIGN_SEQUENCE and not cleaned.get("sequence"):
+            self.add_error("sequence", "Choose the sequence to assign.")
+        return cleaned
+
+
+def transition_label(name: str) -> str:
+    return TRANSITION_LABELS.get(name, name.replace("_", " ").capitalize())
+
+
+TRANSITION_LABELS = {
+    "run": "Mark running",
+    "perform": "Mark performed",
+    "fail": "Mark failed",
+    "abort": "Abort delivery",
+    "cancel": "Cancel delivery",
+    "retry": "Retry delivery",
+    "wait": "Wait for reply",
+}
+
+
+class TransitionForm(forms.Form):
+    transition = forms.ChoiceField(
+        choices=[(name, name) for name in (*PIPELINE_TRANSITIONS, *DELIVERY_TRANSITIONS)],
+        error_messages={"invalid_choice": "%(value)s is not a transition of an outreach."},
+    )
+    reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        label="Reason (optional)",
+        help_text="Kept in the history with the change.",
+        widget=forms.TextInput(),
+    )
+
+
+class OutreachQuickUpdateForm(forms.ModelForm):
+    """The fields people change most from the detail page: outcome, approval, sequence."""
+
+    class Meta:
+        model = Outreach
+        fields = ["outcome", "approved", "sequence"]
+        labels = {"approved": "Approved to start", "outcome": "Outcome"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = Outcome.choices
+        self.fields["sequence"].empty_label = "No sequence"
+
+
+class SequenceForm(forms.ModelForm):
+    class Meta:
+        model = Sequence
+        fields = ["name", "description", "active"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        help_texts = {"active": "Inactive sequences stay on their outreaches but are not offered."}
+
+
+class SequenceStepForm(forms.Form):
+    channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
+    delay_days = forms.IntegerField(min_value=0, max_value=365, initial=0, label="Delay (days)")
+    subject_template = forms.CharField(required=False, max_length=300, label="Subject")
+    body_template = forms.CharField(
+        required=False, label="Body", widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+SequenceStepFormSet = forms.formset_factory(
+    SequenceStepForm, extra=1, can_delete=True, max_num=50, validate_max=True
+)

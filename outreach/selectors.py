@@ -1,0 +1,114 @@
+"""Reads of outreaches and sequences for the dashboard: counts for charts, pages of rows."""
+
+from django.db.models import Count, Q, QuerySet
+
+from .choices import Channel, Outcome, PipelineState
+from .models import Outreach, OutreachTransition, Sequence
+
+# Outcomes that mean the person answered (whatever they said).
+REPLY_OUTCOMES = (Outcome.REPLIED, Outcome.POSITIVE, Outcome.NEGATIVE)
+
+
+def outreach_list_queryset() -> QuerySet[Outreach]:
+    """Everything one row of the outreach list shows, in the same query as the rows."""
+    return Outreach.objects.select_related(
+        "person", "company", "company__owner", "sequence", "tag", "job"
+    )
+
+
+def outreach_detail(pk: int) -> Outreach:
+    """One outreach with everything its page shows; raises Outreach.DoesNotExist."""
+    return Outreach.objects.select_related(
+        "person", "company", "company__owner", "job", "sequence", "tag", "created_by"
+    ).get(pk=pk)
+
+
+def outreach_history(outreach: Outreach) -> QuerySet[OutreachTransition]:
+    """The outreach's state changes, oldest first, with who made them."""
+    return outreach.transitions.select_related("actor").order_by("id")
+
+
+def state_counts(queryset: QuerySet[Outreach] | None = None) -> dict[str, int]:
+    """{pipeline state: count} over a set of outreaches, in one grouped query."""
+    queryset = queryset if queryset is not None else Outreach.objects.all()
+    return dict(
+        queryset.order_by()
+        .values("current_state")
+        .annotate(n=Count("id"))
+        .values_list("current_state", "n")
+    )
+
+
+def pipeline_counts() -> list[tuple[str, str, int]]:
+    """(state, label, count) for every pipeline state in pipeline order, zeros included."""
+    counts = state_counts()
+    return [(value, label, counts.get(value, 0)) for value, label in PipelineState.choices]
+
+
+def outcomes_by_channel() -> list[tuple[str, str, dict[str, int]]]:
+    """(channel, label, {outcome: count}) for every channel, in one grouped query."""
+    table: dict[str, dict[str, int]] = {value: {} for value in Channel.values}
+    rows = (
+        Outreach.objects.order_by()
+        .values("channel", "outcome")
+        .annotate(n=Count("id"))
+        .values_list("channel", "outcome", "n")
+    )
+    for channel, outcome, n in rows:
+        table.setdefault(channel, {})[outcome] = n
+    return [(value, label, table[value]) for value, label in Channel.choices]
+
+
+def sequences_with_results(queryset: QuerySet[Sequence] | None = None) -> QuerySet[Sequence]:
+    """Sequences annotated with how their outreaches went: total, sent, replies, positive."""
+    queryset = queryset if queryset is not None else Sequence.objects.all()
+    # Steps and outreaches are both joined, so every outreach count is DISTINCT.
+    return queryset.annotate(
+        outreach_count=Count("outreaches", distinct=True),
+        sent_count=Count("outreaches", distinct=True, filter=Q(outreaches__sent_at__isnull=False)),
+        reply_count=Count(
+            "outreaches",
+            distinct=True,
+            filter=Q(outreaches__sent_at__isnull=False, outreaches__outcome__in=REPLY_OUTCOMES),
+        ),
+        positive_count=Count(
+            "outreaches", distinct=True, filter=Q(outreaches__outcome=Outcome.POSITIVE)
+        ),
+        step_count=Count("steps", distinct=True),
+    )
+
+
+def reply_rate(replies: int, sent: int) -> float | None:
+    """Share of sent outreaches that got an answer, in percent; None before anything was sent."""
+    return round(100 * replies / sent, 1) if sent else None
+
+
+def reply_rate_by_sequence(limit: int = 10) -> list[dict]:
+    """The sequences with the most sent outreaches and their reply rates."""
+    sequences = (
+        Sequence.objects.annotate(
+            sent_count=Count("outreaches", filter=Q(outreaches__sent_at__isnull=False)),
+            reply_count=Count(
+                "outreaches",
+                filter=Q(outreaches__sent_at__isnull=False, outreaches__outcome__in=REPLY_OUTCOMES),
+            ),
+        )
+        .filter(sent_count__gt=0)
+        .order_by("-sent_count", "name")[:limit]
+    )
+    return [
+        {
+            "sequence": s,
+            "sent": s.sent_count,
+            "replies": s.reply_count,
+            "rate": reply_rate(s.reply_count, s.sent_count),
+        }
+        for s in sequences
+    ]
+
+
+def outcome_counts(queryset: QuerySet[Outreach]) -> dict[str, int]:
+    """{outcome: count} over a set of outreaches, in one grouped query."""
+    return dict(
+        queryset.order_by().values("outcome").annotate(n=Count("id")).values_list("outcome", "n")
+    )

@@ -1,0 +1,86 @@
+"""Template helpers of the dashboard: safe bodies, sortable headers, navigation state."""
+
+from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+from outreach_site.html import render_body as _render_body
+from outreach_site.html import sanitize_html
+
+register = template.Library()
+
+
+@register.filter
+def safe_html(value: str) -> SafeString:
+    """User-supplied HTML with only harmless formatting left (nh3)."""
+    return sanitize_html(value)
+
+
+@register.filter
+def render_body(body: str, body_type: str) -> SafeString:
+    """An outreach body: sanitised HTML when body_type is html, else escaped text."""
+    return _render_body(body, body_type)
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, label: str, key: str, default_direction: str = "asc") -> SafeString:
+    """A column header link that sorts by `key`, toggling the direction when already sorted.
+
+    Keeps every other query parameter (the filters) and goes back to page 1.
+    """
+    request = context["request"]
+    params = request.GET.copy()
+    current = params.get("sort", "")
+    direction = params.get("direction", "")
+    if current == key:
+        next_direction = "desc" if direction != "desc" else "asc"
+        arrow = "▼" if direction == "desc" else "▲"
+        aria = "descending" if direction == "desc" else "ascending"
+    else:
+        next_direction, arrow, aria = default_direction, "", ""
+    params["sort"] = key
+    params["direction"] = next_direction
+    params.pop("page", None)
+    return format_html(
+        '<a class="sort{}" href="?{}" data-aria-sort="{}">{}<span class="sort__arrow" '
+        'aria-hidden="true">{}</span></a>',
+        " sort--active" if arrow else "",
+        params.urlencode(),
+        aria or "none",
+        label,
+        arrow,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def aria_sort(context, key: str) -> str:
+    """The aria-sort value of a column header."""
+    request = context["request"]
+    if request.GET.get("sort") != key:
+        return "none"
+    return "descending" if request.GET.get("direction") == "desc" else "ascending"
+
+
+@register.simple_tag(takes_context=True)
+def nav_current(context, prefix: str) -> SafeString:
+    """`aria-current="page"` on the navigation link of the section being shown."""
+    path = context["request"].path
+    active = path == "/" if prefix == "/" else path.startswith(prefix)
+    return format_html(' aria-current="page"') if active else SafeString("")
+
+
+@register.filter
+def percent(value) -> str:
+    return "—" if value is None else f"{value:g} %"
+
+
+@register.filter
+def humanize_state(value: str) -> str:
+    """`not_available` → `not available`."""
+    return (value or "").replace("_", " ")
+
+
+@register.filter
+def get_item(mapping, key):
+    """`{{ labels|get_item:key }}`: a dictionary lookup by a variable key."""
+    return mapping.get(key, "") if hasattr(mapping, "get") else ""

@@ -1,0 +1,284 @@
+"""Generic pieces of the dashboard: id converters, pagination, the filtered list view, and
+the bridge from domain errors to form errors.
+
+A list page is a declaration (queryset, FilterSet, templates); the same view answers a whole
+page or, for htmx, just the results.
+"""
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.db.models import F, ProtectedError, QuerySet, RestrictedError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views import View
+
+from outreach_site.api.pagination import DEFAULT_PER, MAX_PER
+from outreach_site.errors import DomainError
+from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
+
+# --- prefixed ids in dashboard URLs -----------------------------------------------------------
+
+
+class PublicIdConverter:
+    """`<out:pk>` in a URL pattern: matches `out_42`, gives the view 42, reverses 42 → out_42."""
+
+    prefix = ""
+    regex = ""
+
+    def to_python(self, value: str) -> int:
+        try:
+            return parse_public_id(self.prefix, value)
+        except InvalidPublicId:
+            raise ValueError(value) from None  # the URL does not match: 404
+
+    def to_url(self, value) -> str:
+        if isinstance(value, str):
+            return value
+        return format_public_id(self.prefix, value.pk if hasattr(value, "pk") else value)
+
+
+# --- pagination (the API's page/per semantics) ------------------------------------------------
+
+
+@dataclass
+class Page:
+    items: list
+    number: int
+    per: int
+    total_count: int
+
+    @property
+    def total_pages(self) -> int:
+        return math.ceil(self.total_count / self.per)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.number < self.total_pages
+
+    @property
+    def previous_number(self) -> int:
+        return min(self.number - 1, max(self.total_pages, 1))
+
+    @property
+    def next_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.per + 1 if self.items else 0
+
+    @property
+    def end_index(self) -> int:
+        return self.start_index + len(self.items) - 1 if self.items else 0
+
+    def nearby(self, width: int = 2) -> list[int | None]:
+        """Page numbers to link: first, last and a window around the current; None is a gap."""
+        last = self.total_pages
+        shown = sorted(
+            {1, last, *range(self.number - width, self.number + width + 1)}
+            & set(range(1, last + 1))
+        )
+        out: list[int | None] = []
+        for n in shown:
+            if out and out[-1] is not None and n - out[-1] > 1:
+                out.append(None)
+            out.append(n)
+        return out
+
+
+def _positive_int(raw: str | None, default: int, maximum: int | None = None) -> int | None:
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        return None
+    if value < 1 or (maximum is not None and value > maximum):
+        return None
+    return value
+
+
+def paginate(request: HttpRequest, queryset: QuerySet, default_per: int = DEFAULT_PER) -> Page:
+    """One page of `queryset` by `page` (1-based) and `per` (1–200), as the API reads them.
+
+    A bad value is reported with a message and replaced by the default rather than failing.
+    """
+    number = _positive_int(request.GET.get("page"), 1)
+    if number is None:
+        messages.warning(request, "page must be a whole number of 1 or more; showing page 1.")
+        number = 1
+    per = _positive_int(request.GET.get("per"), default_per, MAX_PER)
+    if per is None:
+        messages.warning(
+            request, f"per must be a whole number from 1 to {MAX_PER}; showing {default_per}."
+        )
+        per = default_per
+    total = queryset.count()
+    offset = (number - 1) * per
+    items = list(queryset[offset : offset + per]) if offset < total else []
+    return Page(items=items, number=number, per=per, total_count=total)
+
+
+# --- list views -------------------------------------------------------------------------------
+
+
+def is_htmx_partial(request: HttpRequest, target: str = "results") -> bool:
+    """An htmx request that only wants the results block replaced."""
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Boosted") != "true"
+        and request.headers.get("HX-Target") == target
+    )
+
+
+class FilteredListView(View):
+    """A list page: a FilterSet applied to a queryset, sorted, paginated.
+
+    Subclasses declare `filterset_class`, `template_name`, `results_template_name` and
+    `get_queryset`. `sort_fields` maps a `sort` value to a model field for lists whose FilterSet
+    does not sort by itself; the `direction` parameter is asc or desc.
+    """
+
+    filterset_class: type | None = None
+    template_name = ""
+    results_template_name = ""
+    sort_fields: dict[str, str] = {}
+    default_sort: tuple[str, str] = ("", "asc")
+    title = ""
+
+    def get_queryset(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_filterset(self, request: HttpRequest):
+        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        self.customize_filter_form(filterset.form)
+        return filterset
+
+    def customize_filter_form(self, form: forms.Form) -> None:
+        """Hook: swap widgets (e.g. a select of sequences instead of an id box)."""
+
+    def sort(self, queryset: QuerySet, request: HttpRequest) -> QuerySet:
+        if not self.sort_fields:
+            return queryset
+        sort = request.GET.get("sort") or self.default_sort[0]
+        if sort not in self.sort_fields:
+            return queryset
+        direction = request.GET.get("direction") or self.default_sort[1]
+        key = F(self.sort_fields[sort])
+        key = key.desc(nulls_last=True) if direction == "desc" else key.asc(nulls_last=True)
+        tie = F("id").desc() if direction == "desc" else F("id").asc()
+        return queryset.order_by(key, tie)
+
+    def get_context_data(self, **context: Any) -> dict[str, Any]:
+        return context
+
+    def get(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        filterset = self.get_filterset(request)
+        if filterset.is_valid():
+            queryset = self.sort(filterset.qs, request)
+        else:
+            queryset = filterset.queryset.none()
+        page = paginate(request, queryset)
+        context = self.get_context_data(
+            filterset=filterset,
+            filter_form=filterset.form,
+            filters_invalid=not filterset.is_valid(),
+            page=page,
+            title=self.title,
+        )
+        template = (
+            self.results_template_name
+            if self.results_template_name and is_htmx_partial(request)
+            else self.template_name
+        )
+        response = render(request, template, context)
+        # The same URL answers a page or a fragment: caches must tell them apart.
+        patch_vary_headers(response, ["HX-Request", "HX-Target"])
+        return response
+
+
+# --- domain errors in forms -------------------------------------------------------------------
+
+
+def call_service(form: forms.Form, service: Callable[..., Any], **kwargs: Any) -> Any | None:
+    """Run a service for a valid form; a DomainError becomes an error on the field it names
+    (or on the form), and the result is None."""
+    try:
+        return service(**kwargs)
+    except DomainError as exc:
+        field = exc.field if exc.field in form.fields else None
+        # API field names end in _id where the form field does not.
+        if field is None and exc.field and exc.field.removesuffix("_id") in form.fields:
+            field = exc.field.removesuffix("_id")
+        form.add_error(field, exc.message)
+    except (ProtectedError, RestrictedError) as exc:
+        count = len(getattr(exc, "protected_objects", None) or exc.restricted_objects)
+        form.add_error(None, f"Still referenced by {count} other record(s); remove those first.")
+    return None
+
+
+def changed_values(form: forms.Form) -> dict[str, Any]:
+    """The cleaned values of the fields the user changed (an edit writes only those)."""
+    return {
+        name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data
+    }
+
+
+def object_form_page(
+    request: HttpRequest,
+    *,
+    form_class: type[forms.ModelForm],
+    instance: Any,
+    create: Callable[..., Any] | None,
+    update: Callable[..., Any] | None,
+    template: str,
+    detail: str,
+    noun: str,
+) -> HttpResponse:
+    """Create or edit one object through its services; domain errors land on the fields."""
+    if request.method == "POST":
+        # The form works on a copy: the service compares the new values with the stored ones.
+        form = form_class(request.POST, instance=copy.copy(instance) if instance else None)
+        if form.is_valid():
+            if instance is None:
+                saved = call_service(form, create, actor=request.user, **form.cleaned_data)
+            else:
+                saved = call_service(form, update, actor=request.user, **changed_values(form))
+            if saved is not None:
+                messages.success(request, f"{noun} “{saved}” {'saved' if instance else 'created'}.")
+                return redirect(detail, saved.pk)
+    else:
+        form = form_class(instance=instance)
+    return render(request, template, {"form": form, "object": instance, "noun": noun})
+
+
+def register_public_id_converters() -> None:
+    """Make `<out:pk>`, `<per:pk>`, … available to URL patterns (once per process)."""
+    from django.urls import register_converter
+    from django.urls.converters import get_converters
+
+    from outreach_site.public_ids import PREFIXES
+
+    registered = get_converters()
+    for prefix in PREFIXES.values():
+        if prefix not in registered:
+            register_converter(_converter_class(prefix), prefix)
+
+
+def _converter_class(prefix: str) -> type[PublicIdConverter]:
+    return type(
+        f"PublicIdConverter_{prefix}",
+        (PublicIdConverter,),
+        {"prefix": prefix, "regex": f"{prefix}_[0-9]{{1,19}}"},
+    )

@@ -1,0 +1,102 @@
+// Small progressive enhancements of the dashboard. Every page works without them.
+(function () {
+  "use strict";
+
+  // Forms marked js-autosubmit submit when one of their fields changes (e.g. page size).
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.classList.contains("js-autosubmit")) {
+      form.requestSubmit ? form.requestSubmit() : form.submit();
+    }
+  });
+
+  // Buttons and forms with data-confirm ask before submitting.
+  document.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    var question = (submitter && submitter.dataset.confirm) || event.target.dataset.confirm;
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // --- row selection on list pages -----------------------------------------------------------
+
+  function selection(root) {
+    return {
+      rows: root.querySelectorAll("input.js-row-check"),
+      pageToggle: root.querySelector("input.js-page-check"),
+      allMatching: document.getElementById("all-matching"),
+      banner: root.querySelector(".js-select-all-banner"),
+      count: document.querySelector(".js-selected-count"),
+    };
+  }
+
+  function refresh(root) {
+    var s = selection(root);
+    var checked = 0;
+    s.rows.forEach(function (box) {
+      if (box.checked) checked += 1;
+      var row = box.closest("tr");
+      if (row) row.classList.toggle("is-selected", box.checked || (s.allMatching && s.allMatching.checked));
+    });
+    var everyRow = s.rows.length > 0 && checked === s.rows.length;
+    if (s.pageToggle) {
+      s.pageToggle.checked = everyRow;
+      s.pageToggle.indeterminate = checked > 0 && !everyRow;
+    }
+    var total = root.dataset.totalCount ? parseInt(root.dataset.totalCount, 10) : 0;
+    if (s.banner) {
+      s.banner.hidden = !(everyRow && total > s.rows.length);
+    }
+    if (s.allMatching && !everyRow && s.allMatching.checked && checked < s.rows.length) {
+      s.allMatching.checked = false;
+    }
+    if (s.count) {
+      if (s.allMatching && s.allMatching.checked) {
+        s.count.textContent = "All " + total.toLocaleString() + " matching selected";
+      } else {
+        s.count.textContent = checked ? checked + " selected" : "None selected";
+      }
+    }
+  }
+
+  function selectionRoot(element) {
+    return element.closest(".js-selection");
+  }
+
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var root = selectionRoot(target) || document.querySelector(".js-selection");
+    if (!root) return;
+    if (target.classList.contains("js-page-check")) {
+      selection(root).rows.forEach(function (box) { box.checked = target.checked; });
+      if (!target.checked) {
+        var all = document.getElementById("all-matching");
+        if (all) all.checked = false;
+      }
+    }
+    if (target.id === "all-matching" && target.checked) {
+      selection(root).rows.forEach(function (box) { box.checked = true; });
+    }
+    if (target.classList.contains("js-row-check") || target.classList.contains("js-page-check") || target.id === "all-matching") {
+      refresh(root);
+    }
+  });
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest(".js-select-all-matching");
+    if (!button) return;
+    event.preventDefault();
+    var all = document.getElementById("all-matching");
+    if (all) {
+      all.checked = true;
+      all.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  });
+
+  function init() {
+    document.querySelectorAll(".js-selection").forEach(refresh);
+  }
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", init);
+})();
