@@ -1,11 +1,13 @@
 """Writes of companies and people. Contact details are stored in canonical form."""
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from outreach_site.errors import InvalidInput
 
+from .choices import PersonStatus, Strength
 from .models import Company, Person
 from .normalize import (
     InvalidContactDetail,
@@ -78,3 +80,39 @@ def person_update(*, person: Person, actor, **changes: Any) -> Person:
 def person_delete(*, person: Person, actor) -> None:
     """Delete a person. Refused (409) while outreaches name them."""
     person.delete()
+
+
+# --- effects of outreaches on the person (called inside the outreach's transaction) ----------
+
+# Statuses a new contact or outcome may not overwrite: a person's own "no" stays.
+_FINAL_STATUSES = {PersonStatus.DO_NOT_CONTACT}
+
+
+def person_record_contacted(*, person_id: int, at: datetime) -> None:
+    """An outreach went out: a `new` person becomes `contacted`; the last touch moves forward."""
+    Person.objects.filter(pk=person_id, status=PersonStatus.NEW).update(
+        status=PersonStatus.CONTACTED
+    )
+    Person.objects.filter(pk=person_id).exclude(last_contacted_at__gte=at).update(
+        last_contacted_at=at
+    )
+
+
+def person_apply_outcome(*, person_id: int, outcome: str, at: datetime) -> None:
+    """What an outreach's outcome says about the person (seed 000's outcome effects)."""
+    people = Person.objects.filter(pk=person_id)
+    if outcome in ("replied", "positive"):
+        people.exclude(last_replied_at__gte=at).update(last_replied_at=at)
+    if outcome == "replied":
+        people.exclude(status__in=[*_FINAL_STATUSES, PersonStatus.INTERESTED]).update(
+            status=PersonStatus.REPLIED
+        )
+    elif outcome == "positive":
+        people.exclude(status__in=_FINAL_STATUSES).update(status=PersonStatus.INTERESTED)
+        people.filter(strength=Strength.WEAK).update(strength=Strength.MEDIUM)
+    elif outcome == "negative":
+        people.exclude(status__in=_FINAL_STATUSES).update(status=PersonStatus.NOT_INTERESTED)
+    elif outcome == "unsubscribed":
+        people.update(status=PersonStatus.DO_NOT_CONTACT)
+    elif outcome == "bounced":
+        people.update(email_invalid=True)

@@ -1,14 +1,22 @@
-"""Writes of follow-ups."""
+"""Writes of follow-ups, and the automation that schedules them (seed 000's tasks).
 
+Attempt 1 is scheduled when an outreach is sent; marking it done schedules attempt 2; attempt 2
+is the last. A resolved outcome cancels what is still pending; a reply adds a `respond` to-do.
+"""
+
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from outreach_site.errors import InvalidInput
 
-from .choices import FollowUpStatus
+from .choices import FollowUpKind, FollowUpStatus
 from .models import FollowUp
+
+LAST_ATTEMPT = 2
 
 
 def _check_subject(values: dict[str, Any], instance: FollowUp | None = None) -> None:
@@ -21,14 +29,21 @@ def _check_subject(values: dict[str, Any], instance: FollowUp | None = None) -> 
         )
 
 
-def _default_title(values: dict[str, Any]) -> str:
-    outreach, person, job = values.get("outreach"), values.get("person"), values.get("job")
-    person = person or (outreach.person if outreach else None)
-    if person:
-        return f"Follow up with {person}"
-    if job:
-        return f"Follow up on {job}"
-    return "Follow up"
+def follow_up_title(*, person=None, company=None, job=None) -> str:
+    """ "Follow up with {person} @ {company}", or the parts that exist."""
+    who = str(person) if person else ""
+    where = str(company) if company else (str(job.company) if job and job.company_id else "")
+    if who and where:
+        return f"Follow up with {who} @ {where}"
+    if who:
+        return f"Follow up with {who}"
+    if where:
+        return f"Follow up @ {where}"
+    return f"Follow up on {job}" if job else "Follow up"
+
+
+def _delay() -> timedelta:
+    return timedelta(days=settings.FOLLOW_UP_DELAY_DAYS)
 
 
 @transaction.atomic
@@ -40,22 +55,80 @@ def followup_create(*, actor, **values: Any) -> FollowUp:
         values.setdefault("person", outreach.person)
         values.setdefault("job", outreach.job)
     if not values.get("title"):
-        values["title"] = _default_title(values)
+        values["title"] = follow_up_title(
+            person=values.get("person"),
+            company=outreach.company if outreach else None,
+            job=values.get("job"),
+        )
     values.setdefault("due_at", timezone.now())
     return FollowUp.objects.create(**values)
 
 
+def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = "") -> FollowUp:
+    """Attempt 1 of following up on a sent outreach, due `sent_at` + the delay (3 days)."""
+    return FollowUp.objects.create(
+        outreach=outreach,
+        person=outreach.person,
+        job=outreach.job,
+        kind=FollowUpKind.FOLLOW_UP,
+        title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
+        attempt_no=1,
+        due_at=sent_at + _delay(),
+        note=note,
+    )
+
+
+def followup_create_respond(*, outreach) -> FollowUp:
+    """A reply came in: answer it now."""
+    who = outreach.person or outreach.company or outreach.job
+    return FollowUp.objects.create(
+        outreach=outreach,
+        person=outreach.person,
+        job=outreach.job,
+        kind=FollowUpKind.RESPOND,
+        title=f"Respond to {who}" if who else "Respond to the reply",
+        attempt_no=1,
+        due_at=timezone.now(),
+    )
+
+
+def followups_cancel_open(*, outreach_ids: list[int]) -> int:
+    """Cancel the pending follow-ups of these outreaches in one UPDATE."""
+    now = timezone.now()
+    return FollowUp.objects.filter(
+        outreach_id__in=outreach_ids, status=FollowUpStatus.PENDING
+    ).update(status=FollowUpStatus.CANCELED, completed_at=now, updated_at=now)
+
+
 @transaction.atomic
 def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
-    """Change a follow-up; moving it out of `pending` stamps completed_at."""
+    """Change a follow-up. Leaving `pending` stamps completed_at; marking an attempt before the
+    last one done schedules the next attempt."""
     _check_subject(changes, followup)
     status = changes.get("status")
-    if status and status != followup.status:
+    previous = followup.status
+    if status and status != previous:
         changes["completed_at"] = None if status == FollowUpStatus.PENDING else timezone.now()
     for name, value in changes.items():
         setattr(followup, name, value)
     if changes:
         followup.save(update_fields=[*changes, "updated_at"])
+    if (
+        status == FollowUpStatus.DONE
+        and previous == FollowUpStatus.PENDING
+        and followup.kind == FollowUpKind.FOLLOW_UP
+        and followup.attempt_no < LAST_ATTEMPT
+    ):
+        FollowUp.objects.create(
+            outreach=followup.outreach,
+            person=followup.person,
+            job=followup.job,
+            kind=FollowUpKind.FOLLOW_UP,
+            title=followup.title,
+            attempt_no=followup.attempt_no + 1,
+            due_at=followup.completed_at + _delay(),
+            note=followup.note,
+        )
     return followup
 
 

@@ -13,6 +13,7 @@ class JobFilterSet(django_filters.FilterSet):
     archived = BooleanFilter()
     heat = django_filters.NumberFilter(field_name="heat")
     q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", max_length=200)
+    dormant_candidate = BooleanFilter(help_text="Only jobs that look dormant (or only others).")
 
     class Meta:
         model = Job

@@ -1,24 +1,50 @@
-"""Writes of jobs."""
+"""Writes of jobs, and the upkeep of their heat."""
 
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
+from .heat import HeatExplanation, explain_heat
 from .models import Job
+from .selectors import latest_touch
+
+
+def job_explain_heat(job: Job) -> HeatExplanation:
+    return explain_heat(
+        stage=job.stage, archived=job.archived, latest=latest_touch(job.pk), now=timezone.now()
+    )
+
+
+def job_recompute_heat(job_id: int | None) -> None:
+    """Store the job's current heat; called in the transaction of every change that moves it."""
+    if job_id is None:
+        return
+    job = Job.objects.filter(pk=job_id).only("pk", "stage", "archived").first()
+    if job is None:
+        return
+    explanation = job_explain_heat(job)
+    Job.objects.filter(pk=job_id).update(heat_score=explanation.heat_score, heat=explanation.heat)
 
 
 @transaction.atomic
 def job_create(*, actor, **values: Any) -> Job:
-    """Create a job."""
-    return Job.objects.create(**values)
+    """Create a job with its heat computed."""
+    job = Job.objects.create(**values)
+    job_recompute_heat(job.pk)
+    job.refresh_from_db(fields=["heat_score", "heat"])
+    return job
 
 
 @transaction.atomic
 def job_update(*, job: Job, actor, **changes: Any) -> Job:
+    """Change a job; its heat follows its stage and archived flag."""
     for name, value in changes.items():
         setattr(job, name, value)
     if changes:
         job.save(update_fields=[*changes, "updated_at"])
+    job_recompute_heat(job.pk)
+    job.refresh_from_db(fields=["heat_score", "heat"])
     return job
 
 

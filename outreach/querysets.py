@@ -1,5 +1,11 @@
+from datetime import timedelta
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+
+# Jobs whose outreaches no longer need following up.
+CLOSED_JOB_STAGES = ("rejected", "dormant")
 
 
 class OutreachQuerySet(models.QuerySet):
@@ -24,3 +30,15 @@ class OutreachQuerySet(models.QuerySet):
                 person__last_name__icontains=" ".join(parts[1:])
             )
         return self.filter(condition)
+
+    def stale(self, *, hours: int = 48) -> "OutreachQuerySet":
+        """Sent more than `hours` ago and still without an outcome, oldest first — seed 000's
+        findStaleWithoutOutcome, which feeds the follow-up queue. Outreaches of archived,
+        rejected or dormant jobs are left out."""
+        cutoff = timezone.now() - timedelta(hours=hours)
+        return (
+            self.filter(sent_at__lt=cutoff, outcome__in=("none", "no_response"))
+            .exclude(job__archived=True)
+            .exclude(job__stage__in=CLOSED_JOB_STAGES)
+            .order_by("sent_at", "id")
+        )

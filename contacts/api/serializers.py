@@ -1,10 +1,12 @@
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework import serializers
 
 from outreach_site.api.fields import EnumField, PublicIdField, PublicIdRelatedField
 from outreach_site.public_ids import PREFIXES
 
 from ..choices import PersonStatus, Strength
+from ..heat import contact_heat_label, contact_heat_score
 from ..models import Company, Person
 
 
@@ -35,6 +37,8 @@ class PersonSerializer(serializers.ModelSerializer):
     )
     status = EnumField(PersonStatus.choices, required=False)
     strength = EnumField(Strength.choices, required=False)
+    heat_score = serializers.SerializerMethodField()
+    heat = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
@@ -53,6 +57,8 @@ class PersonSerializer(serializers.ModelSerializer):
             "strength",
             "last_contacted_at",
             "last_replied_at",
+            "heat_score",
+            "heat",
             "created_at",
             "updated_at",
         ]
@@ -63,3 +69,16 @@ class PersonSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
+
+    def get_heat_score(self, person) -> int:
+        return contact_heat_score(
+            status=person.status,
+            strength=person.strength,
+            last_contacted_at=person.last_contacted_at,
+            last_replied_at=person.last_replied_at,
+            has_open_follow_up=getattr(person, "has_open_follow_up", False),
+            now=self.context.setdefault("now", timezone.now()),
+        )
+
+    def get_heat(self, person) -> str:
+        return contact_heat_label(self.get_heat_score(person))

@@ -4,6 +4,7 @@ from outreach_site.public_ids import PREFIXES
 from .. import services
 from ..filters import CompanyFilterSet, PersonFilterSet
 from ..models import Company, Person
+from ..selectors import with_open_follow_up
 from .serializers import CompanySerializer, PersonSerializer
 
 
@@ -28,6 +29,9 @@ class PersonViewSet(ServiceModelViewSet):
     serializer_class = PersonSerializer
     filterset_class = PersonFilterSet
     public_id_prefix = PREFIXES["person"]
+
+    def get_queryset(self):
+        return with_open_follow_up(super().get_queryset())
 
     def create_object(self, data):
         return services.person_create(actor=self.request.user, **data)

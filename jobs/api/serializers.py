@@ -18,6 +18,10 @@ class JobSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     stage = EnumField(JobStage.choices, required=False)
+    dormant_candidate = serializers.BooleanField(
+        read_only=True,
+        help_text="The last follow-up attempt closed over 7 days ago and nothing happened since.",
+    )
 
     class Meta:
         model = Job
@@ -30,7 +34,27 @@ class JobSerializer(serializers.ModelSerializer):
             "archived",
             "heat_score",
             "heat",
+            "dormant_candidate",
             "created_at",
             "updated_at",
         ]
         read_only_fields = ["heat_score", "heat", "created_at", "updated_at"]
+
+
+class HeatExplanationSerializer(serializers.Serializer):
+    """The parts of a job's heat (documentation of `heat_explain`)."""
+
+    job_id = serializers.CharField()
+    stage = serializers.CharField()
+    archived = serializers.BooleanField()
+    stage_base = serializers.IntegerField()
+    outcome_points = serializers.IntegerField()
+    strength_points = serializers.IntegerField()
+    channel_points = serializers.IntegerField()
+    personalization_points = serializers.FloatField()
+    added = serializers.FloatField()
+    days_since_touch = serializers.FloatField(allow_null=True)
+    decay = serializers.FloatField()
+    cap = serializers.IntegerField(allow_null=True)
+    heat_score = serializers.IntegerField()
+    heat = serializers.IntegerField()
