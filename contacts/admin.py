@@ -15,7 +15,14 @@ from . import services
 from .models import Company, Person
 
 
-class PublicIdAdminMixin:
+class SearchMixin:
+    """Search that PostgreSQL can run whatever is typed: it refuses NUL characters."""
+
+    def get_search_results(self, request, queryset, search_term):
+        return super().get_search_results(request, queryset, search_term.replace("\x00", ""))
+
+
+class PublicIdAdminMixin(SearchMixin):
     """Shows the prefixed id (`per_42`) as a column and finds the row when it is searched for."""
 
     @admin.display(description="id", ordering="pk")

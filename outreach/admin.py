@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 
-from contacts.admin import PublicIdAdminMixin, ServiceAdminMixin
+from contacts.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
 from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
 from . import services
@@ -233,7 +233,7 @@ def _examples(ids: list[str]) -> str:
 
 
 @admin.register(OutreachTransition)
-class OutreachTransitionAdmin(admin.ModelAdmin):
+class OutreachTransitionAdmin(SearchMixin, admin.ModelAdmin):
     """The audit trail across outreaches; read-only."""
 
     list_display = (
@@ -302,7 +302,7 @@ class SequenceAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(ServiceAdminMixin, admin.ModelAdmin):
+class TagAdmin(SearchMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     fields = ("name", "created_at")
