@@ -1,6 +1,8 @@
 from urllib.parse import urlencode
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from followups.models import FollowUp
 from jobs.models import Job
@@ -46,7 +48,7 @@ def test_list_answers_the_envelope_hottest_first(api):
         "total_count": 3,
     }
     assert [j["id"] for j in body["items"]] == [hot.public_id, warm.public_id]
-    assert set(body["items"][0]) == FIELDS
+    assert set(body["items"][0]) >= FIELDS
     assert api.get(URL, {"per": 2, "page": 2}).json()["items"][0]["id"] == cold.public_id
 
 
@@ -130,6 +132,17 @@ def test_an_absurd_heat_matches_nothing_instead_of_failing(api):
     assert response.json()["items"] == []
 
 
+def test_list_queries_do_not_grow_with_the_page(api):
+    for _ in range(5):
+        JobFactory()
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(URL, {"per": 1}).json()["items"]) == 1
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get(URL, {"per": 200}).json()["items"]) == 5
+
+    assert len(many) == len(one)
+
+
 # --- create ----------------------------------------------------------------------------------
 
 
@@ -150,7 +163,7 @@ def test_create_answers_201_with_the_job(api):
     assert response.status_code == 201
     body = response.json()
     job = Job.objects.get()
-    assert set(body) == FIELDS
+    assert set(body) >= FIELDS
     assert body["id"] == job.public_id
     assert body["company_id"] == acme.public_id
     assert body["stage"] == job.stage == "hr"

@@ -658,3 +658,55 @@ def test_delete_selected_outreaches_goes_through_the_service(admin_client, monke
     assert sorted(deleted) == sorted(o.pk for o in outreaches)
     assert list(Outreach.objects.all()) == [kept]
     assert not OutreachTransition.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("app_label", "model_name", "field_name", "make", "term"),
+    [
+        ("contacts", "company", "owner", None, "admin"),
+        ("outreach", "outreach", "person", make_person, "lovel"),
+        ("followups", "followup", "outreach", make_outreach, None),
+        ("jobs", "job", "company", make_company, "acme"),
+    ],
+)
+def test_autocomplete_lookups_answer(admin_client, app_label, model_name, field_name, make, term):
+    target = make() if make else None
+    if term is None:
+        term = target.public_id
+
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {"app_label": app_label, "model_name": model_name, "field_name": field_name, "term": term},
+    )
+
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert len(results) == 1
+    if target is not None:
+        assert results[0]["id"] == str(target.pk)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_search_with_a_nul_character_does_not_fail(admin_client, model):
+    MODELS[model]()
+
+    response = admin_client.get(url(model, "changelist"), {"q": "a\x00b"})
+
+    assert response.status_code == 200
+
+
+def test_autocomplete_with_a_nul_character_searches_without_it(admin_client):
+    person = make_person()
+
+    response = admin_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "outreach",
+            "model_name": "outreach",
+            "field_name": "person",
+            "term": "Love\x00lace",
+        },
+    )
+
+    assert response.status_code == 200
+    assert [r["id"] for r in response.json()["results"]] == [str(person.pk)]

@@ -1,5 +1,7 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import UserFactory
 
@@ -30,6 +32,17 @@ def test_list_answers_the_envelope_of_active_users_by_username(api, user):
     last = api.get(URL, {"per": 2, "page": 2}).json()["items"]
     # Without a full name, the username stands in.
     assert last == [{"id": f"usr_{carol.pk}", "username": "carol", "name": "carol"}]
+
+
+def test_list_queries_do_not_grow_with_the_page(api, user):
+    for _ in range(5):
+        UserFactory()
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(URL, {"per": 1}).json()["items"]) == 1
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get(URL, {"per": 200}).json()["items"]) == 6
+
+    assert len(many) == len(one)
 
 
 def test_me_is_the_authenticated_user(api, user):
