@@ -21,7 +21,7 @@ class FollowUpAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         "job",
     )
     list_select_related = ("person", "job")
-    list_filter = ("status", "kind", "attempt_no", "due_at")
+    list_filter = ("status", "kind", "due_at")
     search_fields = ("title", "note", "person__first_name", "person__last_name", "job__title")
     search_help_text = "Title, note, person's name, job title, or an id like fup_42."
     autocomplete_fields = ("outreach", "person", "job")

@@ -14,9 +14,15 @@ from contacts.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
 from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
 from . import services
+from .choices import DeliveryStatus, PipelineState
 from .exceptions import TransitionNotAllowed
 from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
-from .state_machine import PIPELINE_TRANSITIONS, TransitionSpec, transition_spec
+from .state_machine import (
+    DELIVERY_TRANSITIONS,
+    PIPELINE_TRANSITIONS,
+    TransitionSpec,
+    transition_spec,
+)
 
 # Stored in each history row the admin writes, so the timeline tells admin moves apart.
 ADMIN_METADATA = {"source": "admin"}
@@ -232,6 +238,32 @@ def _examples(ids: list[str]) -> str:
     )
 
 
+class TransitionNameFilter(admin.SimpleListFilter):
+    """Choices read from the transition table, not by scanning millions of history rows."""
+
+    title = "transition"
+    parameter_name = "transition"
+
+    def lookups(self, request, model_admin):
+        return [(name, name) for name in (*PIPELINE_TRANSITIONS, *DELIVERY_TRANSITIONS)]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(transition=self.value()) if self.value() else queryset
+
+
+class ToStateFilter(admin.SimpleListFilter):
+    """The states of both machines, from their choices rather than the rows."""
+
+    title = "to state"
+    parameter_name = "to_state"
+
+    def lookups(self, request, model_admin):
+        return [*PipelineState.choices, *DeliveryStatus.choices]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(to_state=self.value()) if self.value() else queryset
+
+
 @admin.register(OutreachTransition)
 class OutreachTransitionAdmin(SearchMixin, admin.ModelAdmin):
     """The audit trail across outreaches; read-only."""
@@ -247,7 +279,9 @@ class OutreachTransitionAdmin(SearchMixin, admin.ModelAdmin):
         "created_at",
     )
     list_select_related = ("actor",)
-    list_filter = ("field", "transition", "to_state", "created_at")
+    list_filter = ("field", TransitionNameFilter, ToStateFilter, "created_at")
+    # Newest first, on the primary key: ordering by outreach would join and sort every row.
+    ordering = ("-id",)
     search_fields = ("transition", "actor__username")
     search_help_text = "Transition name, actor's username, or an outreach id like out_42."
     raw_id_fields = ("outreach", "actor")

@@ -14,7 +14,7 @@ from followups.models import FollowUp
 from jobs.models import Job
 from outreach import services
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
-from outreach.state_machine import PIPELINE_TRANSITIONS
+from outreach.state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS
 from tests.factories import (
     CompanyFactory,
     FollowUpFactory,
@@ -487,6 +487,39 @@ def test_history_rows_cannot_be_added_changed_or_deleted(admin_client):
     )
     row.refresh_from_db()
     assert row.to_state == "enrichment"
+
+
+def test_history_list_is_newest_first_and_filters_by_transition_and_state(admin_client):
+    outreach = OutreachFactory(state="new")
+    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
+    services.outreach_transition(outreach=outreach, name="complete_enrichment", actor=None)
+
+    listing = admin_client.get(url(OutreachTransition, "changelist"))
+    by_name = admin_client.get(
+        url(OutreachTransition, "changelist"), {"transition": "start_enrichment"}
+    )
+    by_state = admin_client.get(url(OutreachTransition, "changelist"), {"to_state": "ready"})
+
+    assert [r.transition for r in listing.context["cl"].result_list] == [
+        "complete_enrichment",
+        "start_enrichment",
+    ]
+    assert [r.transition for r in by_name.context["cl"].result_list] == ["start_enrichment"]
+    assert [r.transition for r in by_state.context["cl"].result_list] == ["complete_enrichment"]
+
+
+def test_history_filters_offer_the_table_without_scanning_the_rows(admin_client):
+    make_transition()
+
+    with CaptureQueriesContext(connection) as queries:
+        response = admin_client.get(url(OutreachTransition, "changelist"))
+
+    assert not [q for q in queries if "DISTINCT" in q["sql"]]
+    filters = {f.title: f for f in response.context["cl"].filter_specs}
+    assert [value for value, _label in filters["transition"].lookup_choices] == [
+        *PIPELINE_TRANSITIONS,
+        *DELIVERY_TRANSITIONS,
+    ]
 
 
 # --- other models write through their services ----------------------------------------------
