@@ -294,3 +294,89 @@ class OutreachTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outreach_id}: {self.from_state} → {self.to_state}"
+
+
+class EnrichmentResult(models.TextChoices):
+    """What enrichment did with one outreach of a batch."""
+
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    NOT_AVAILABLE = "not_available", "Not available"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class EnrichmentBatch(PublicIdMixin, models.Model):
+    """One request to enrich outreaches (a batch, or a single start) and its progress.
+
+    The counts add up to `done`: `ready` and `not_available` are the provider's answers,
+    `failed` means the provider raised (the outreach went to `not_available` with the error),
+    `skipped` means the outreach left `enrichment` another way (by hand, or deleted) before the
+    worker reached it. `updated_at` moves with every chunk; a batch that has not moved for
+    ENRICHMENT_STALE_AFTER_MINUTES is queued again by the recovery sweep (`requeued` counts it).
+    """
+
+    PUBLIC_ID_PREFIX = PREFIXES["enrichment_batch"]
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty when the system started it (recovery of stuck outreaches).",
+    )
+    total = models.PositiveIntegerField(default=0)
+    ready = models.PositiveIntegerField(default=0)
+    not_available = models.PositiveIntegerField(default=0)
+    failed = models.PositiveIntegerField(default=0)
+    skipped = models.PositiveIntegerField(default=0)
+    requeued = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Set on every chunk and requeue (through UPDATE, so written explicitly there).
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "enrichment batches"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["finished_at", "updated_at"], name="enrichment_batch_open_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    @property
+    def done(self) -> int:
+        return self.ready + self.not_available + self.failed + self.skipped
+
+    @property
+    def status(self) -> str:
+        if self.finished_at is not None:
+            return "finished"
+        return "running" if self.started_at is not None else "queued"
+
+
+class EnrichmentBatchItem(models.Model):
+    """One outreach of a batch. Moving it out of `pending` exactly once keeps the batch's
+    counts exact when a chunk runs twice (a retry, a recovered crash)."""
+
+    batch = models.ForeignKey(EnrichmentBatch, on_delete=models.CASCADE, related_name="items")
+    # No database constraint: deleting an outreach leaves its item, which then counts as skipped.
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    result = models.CharField(
+        max_length=20, choices=EnrichmentResult.choices, default=EnrichmentResult.PENDING
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "outreach"], name="enrichment_item_unique")
+        ]
+        indexes = [models.Index(fields=["outreach", "result"], name="enrichment_item_outreach_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.outreach_id}: {self.result}"

@@ -14,11 +14,15 @@ from outreach_site.errors import InvalidInput, NotFound
 from outreach_site.public_ids import format_public_id
 
 from .choices import MESSAGE_ID_OUTREACH_TYPES, OUTREACH_TYPE_CHANNEL
+from .enrichment.batches import enrichment_batch_open
 from .exceptions import TransitionNotAllowed
 from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
 from .state_machine import transition_spec, unmet_conditions
 
 Actor = AbstractBaseUser | None
+
+# Entering `enrichment` opens a batch and queues the work on commit, whichever path moved it.
+START_ENRICHMENT = "start_enrichment"
 
 # Fields an API client may write on an outreach (state fields change only by transitions).
 OUTREACH_WRITABLE_FIELDS = (
@@ -184,6 +188,8 @@ def outreach_transition(
         metadata=metadata,
         at=locked.updated_at,
     ).save()
+    if name == START_ENRICHMENT:
+        enrichment_batch_open(outreach_ids=[locked.pk], actor=actor)
     return locked
 
 
@@ -192,6 +198,8 @@ class BatchTransitionResult:
     transition: str
     success_ids: list[int]
     skipped: list[dict[str, str]] = field(default_factory=list)
+    # The enrichment batch opened by start_enrichment (None when nothing moved).
+    batch_id: int | None = None
 
     @property
     def success_count(self) -> int:
@@ -200,12 +208,19 @@ class BatchTransitionResult:
 
 @transaction.atomic
 def outreaches_batch_transition(
-    *, ids: list[int], name: str, actor: Actor, metadata: dict | None = None
+    *,
+    ids: list[int],
+    name: str,
+    actor: Actor,
+    metadata: dict | None = None,
+    metadata_by_id: dict[int, dict] | None = None,
 ) -> BatchTransitionResult:
     """Apply one transition to many outreaches, set-based.
 
     Lock the rows in id order (so overlapping batches cannot deadlock), one UPDATE of those
-    whose state the transition accepts, one bulk insert of their history rows.
+    whose state the transition accepts, one bulk insert of their history rows. Each row's
+    metadata is `metadata` updated with `metadata_by_id[id]` (the enrichment worker records
+    every outreach's own result that way).
     """
     spec = transition_spec(name)
     if spec.has_conditions:
@@ -241,18 +256,27 @@ def outreaches_batch_transition(
                     spec=spec,
                     from_state=states[pk],
                     actor=actor,
-                    metadata=metadata,
+                    metadata={**(metadata or {}), **(metadata_by_id or {}).get(pk, {})},
                     at=now,
                 )
                 for pk in eligible
             ]
         )
-    return BatchTransitionResult(transition=name, success_ids=eligible, skipped=skipped)
+    batch_id = None
+    if name == START_ENRICHMENT and eligible:
+        batch_id = enrichment_batch_open(outreach_ids=eligible, actor=actor).pk
+    return BatchTransitionResult(
+        transition=name, success_ids=eligible, skipped=skipped, batch_id=batch_id
+    )
 
 
 def outreaches_batch_start_enrichment(*, ids: list[int], actor: Actor) -> BatchTransitionResult:
-    """Move every listed outreach that may start enrichment into `enrichment`."""
-    return outreaches_batch_transition(ids=ids, name="start_enrichment", actor=actor)
+    """Move every listed outreach that may start enrichment into `enrichment`.
+
+    The moved ones form one enrichment batch (`batch_id` of the result) whose work is queued
+    when the transaction commits.
+    """
+    return outreaches_batch_transition(ids=ids, name=START_ENRICHMENT, actor=actor)
 
 
 @dataclass

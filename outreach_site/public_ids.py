@@ -14,6 +14,7 @@ PREFIXES = {
     "outreach": "out",
     "job": "job",
     "followup": "fup",
+    "enrichment_batch": "enb",
 }
 
 # Upper bound of a BigAutoField: larger numbers cannot name a row and would overflow the query.

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
@@ -33,3 +35,31 @@ def _test_settings(settings):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
     # Factories hash a password per user; the real hasher would dominate the suite's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Background tasks run in the test's own thread, when the on-commit callbacks run.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """`with run_tasks():` commits the test's work as far as on_commit goes, so the tasks it
+    queued run (immediate backend), and fails the test if any task raised."""
+    from django_tasks import TaskResultStatus
+    from django_tasks.signals import task_finished
+
+    failures = []
+
+    def record(sender, task_result, **kwargs):
+        if task_result.status == TaskResultStatus.FAILED:
+            failures.append(task_result)
+
+    @contextlib.contextmanager
+    def running():
+        task_finished.connect(record)
+        try:
+            with django_capture_on_commit_callbacks(execute=True):
+                yield
+        finally:
+            task_finished.disconnect(record)
+        assert not failures, [f.errors[0].traceback for f in failures]
+
+    return running

@@ -4,17 +4,17 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from outreach_site.api.viewsets import ServiceModelViewSet
-from outreach_site.public_ids import PREFIXES
+from outreach_site.public_ids import PREFIXES, format_public_id
 
 from .. import services
 from ..filters import OutreachFilterSet
 from ..models import Outreach, Sequence, Tag
 from ..state_machine import transition_spec
+from .enrichment import BatchStartEnrichmentResponseSerializer
 from .serializers import (
     BatchAssignResponseSerializer,
     BatchAssignSerializer,
     BatchIdsSerializer,
-    BatchTransitionResponseSerializer,
     DeleteResponseSerializer,
     OutreachSerializer,
     SequenceSerializer,
@@ -109,8 +109,10 @@ class OutreachViewSet(ServiceModelViewSet):
 
     @extend_schema(
         summary="Start enrichment for multiple outreaches",
+        description="The moved outreaches form one enrichment batch, worked in the background; "
+        "`batch_id` names it for `GET /api/enrichment_batches/{id}`.",
         request=BatchIdsSerializer,
-        responses={200: BatchTransitionResponseSerializer},
+        responses={200: BatchStartEnrichmentResponseSerializer},
     )
     @action(detail=False, methods=["patch"], url_path="batch_start_enrichment")
     def batch_start_enrichment(self, request):
@@ -119,7 +121,13 @@ class OutreachViewSet(ServiceModelViewSet):
         result = services.outreaches_batch_start_enrichment(
             ids=body.validated_data["outreach_ids"], actor=request.user
         )
-        return Response({"success_count": result.success_count, "skipped": result.skipped})
+        return Response(
+            {
+                "success_count": result.success_count,
+                "batch_id": format_public_id(PREFIXES["enrichment_batch"], result.batch_id),
+                "skipped": result.skipped,
+            }
+        )
 
     @extend_schema(
         summary="State history of an outreach, oldest first",

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 from contacts.api.views import CompanyViewSet, PersonViewSet
 from followups.api.views import FollowUpViewSet
 from jobs.api.views import JobViewSet
+from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
 from outreach_site.api.users import UserViewSet
 
@@ -17,3 +18,4 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("jobs", JobViewSet, basename="job")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("users", UserViewSet, basename="user")
+router.register("enrichment_batches", EnrichmentBatchViewSet, basename="enrichment_batch")

@@ -122,6 +122,10 @@ def test_filter_by_kind(api):
             {"kind": "call"},
             {"kind": ["Select a valid choice. call is not one of the available choices."]},
         ),
+        (
+            {"due": "someday"},
+            {"due": ["Select a valid choice. someday is not one of the available choices."]},
+        ),
     ],
 )
 def test_bad_filter_values_are_400_naming_the_parameter(api, params, error):

@@ -111,6 +111,7 @@ def test_q_searches_the_title(api):
             {"stage": ["Select a valid choice. bogus is not one of the available choices."]},
         ),
         ({"archived": "maybe"}, {"archived": ["Use true or false."]}),
+        ({"dormant_candidate": "perhaps"}, {"dormant_candidate": ["Use true or false."]}),
         ({"heat": "hot"}, {"heat": ["Enter a number."]}),
         ({"heat": "NaN"}, {"heat": ["Enter a number."]}),
         ({"q": "x" * 201}, {"q": ["Ensure this value has at most 200 characters (it has 201)."]}),

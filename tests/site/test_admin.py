@@ -634,6 +634,18 @@ def test_job_heat_is_read_only(admin_client):
     assert "heat" not in form.fields
 
 
+def test_a_job_saved_in_the_admin_gets_its_heat_from_the_service(admin_client):
+    job = JobFactory(stage="applied", heat_score=0, heat=0)
+    data = change_form_data(admin_client.get(url(Job, "change", job.pk)))
+
+    response = admin_client.post(url(Job, "change", job.pk), {**data, "stage": "offer"})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    job.refresh_from_db()
+    # An offer without outreaches scores its stage base.
+    assert (job.stage, job.heat_score, job.heat) == ("offer", 80, 3)
+
+
 def test_adding_a_sequence_with_steps(admin_client):
     data = change_form_data(admin_client.get(url(Sequence, "add")))
     data.update(

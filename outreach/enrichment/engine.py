@@ -1,0 +1,377 @@
+"""The enrichment engine: runs the provider over a chunk of outreaches and records the results.
+
+A chunk costs the same number of queries whatever its size: one read of the outreaches with
+their people and companies and the provider's own reads (the local provider: one), then one
+transaction that locks the chunk's pending batch items, runs `complete_enrichment` and
+`fail_enrichment` set-based (lock, UPDATE, bulk insert of history each), marks the items, adds
+to the batch's counts and bulk-updates the people.
+
+Running a chunk twice is harmless: only items still `pending` are worked on, and the transitions
+only move outreaches still in `enrichment`, so no transition is ever recorded twice.
+"""
+
+import datetime
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from contacts.models import Person
+from outreach_site.public_ids import format_public_id
+
+from ..choices import Channel, PipelineState
+from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach
+from .batches import enrichment_batch_open, enrichment_queue_on_commit
+from .providers import DETAIL_FIELDS, Contact, EnrichmentProvider, Findings, Found, get_provider
+
+# The person field each channel needs; `other` takes the first of DETAIL_FIELDS that is known.
+CHANNEL_DETAIL = {
+    Channel.EMAIL: "email",
+    Channel.PHONE: "phone",
+    Channel.LINKEDIN: "linkedin_url",
+    Channel.FACEBOOK: "facebook_url",
+}
+
+_OUTREACH_FIELDS = (
+    "id",
+    "channel",
+    "current_state",
+    "person__id",
+    "person__first_name",
+    "person__last_name",
+    "person__email",
+    "person__email_invalid",
+    "person__phone",
+    "person__linkedin_url",
+    "person__facebook_url",
+    "person__company__name",
+    "person__company__domain",
+    "company__name",
+    "company__domain",
+)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What becomes of one outreach, and the history metadata that says why."""
+
+    result: str  # an EnrichmentResult other than pending/skipped
+    metadata: dict[str, Any]
+
+
+@dataclass
+class ChunkResult:
+    batch_id: int
+    ready: int = 0
+    not_available: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.ready + self.not_available + self.failed + self.skipped
+
+    def as_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def _contact(person: Person, outreach: Outreach) -> Contact:
+    company = person.company or outreach.company
+    return Contact(
+        person_id=person.pk,
+        first_name=person.first_name,
+        last_name=person.last_name,
+        email=person.email,
+        email_invalid=person.email_invalid,
+        phone=person.phone,
+        linkedin_url=person.linkedin_url,
+        facebook_url=person.facebook_url,
+        company_name=company.name if company else "",
+        company_domain=company.domain if company else "",
+    )
+
+
+def decide(outreach: Outreach, findings: Findings | None, base: dict[str, Any]) -> Decision:
+    """`ready` when the address the channel needs was found and is valid, else why not.
+
+    An `other`-channel outreach is ready when any contact detail is known (email first).
+    """
+    metadata = {**base, "channel": outreach.channel}
+    if outreach.person_id is None:
+        return Decision(
+            EnrichmentResult.NOT_AVAILABLE,
+            {**metadata, "code": "no_person", "reason": "The outreach has no person to reach."},
+        )
+    if findings is None:
+        return Decision(
+            EnrichmentResult.FAILED,
+            {
+                **metadata,
+                "code": "provider_error",
+                "reason": "The provider gave no answer for this person.",
+            },
+        )
+    wanted = CHANNEL_DETAIL.get(outreach.channel)
+    if wanted is not None:
+        detail = findings.get(wanted)
+        if isinstance(detail, Found):
+            return Decision(
+                EnrichmentResult.READY, {**metadata, "found": detail.as_metadata(wanted)}
+            )
+        return Decision(
+            EnrichmentResult.NOT_AVAILABLE,
+            {**metadata, "field": wanted, "code": detail.code, "reason": detail.reason},
+        )
+    for name in DETAIL_FIELDS:
+        detail = findings.get(name)
+        if isinstance(detail, Found):
+            return Decision(EnrichmentResult.READY, {**metadata, "found": detail.as_metadata(name)})
+    return Decision(
+        EnrichmentResult.NOT_AVAILABLE,
+        {
+            **metadata,
+            "code": "nothing_known",
+            "reason": "No valid email, phone or profile link is known for this person.",
+            "details": {name: findings.get(name).reason for name in DETAIL_FIELDS},
+        },
+    )
+
+
+def _person_changes(person: Person, findings: Findings) -> dict[str, str]:
+    """The canonical (or inferred) values that differ from what the person has."""
+    changes = {}
+    for name in DETAIL_FIELDS:
+        detail = findings.get(name)
+        if isinstance(detail, Found) and detail.value != getattr(person, name):
+            changes[name] = detail.value
+    return changes
+
+
+def enrich_chunk(
+    *, batch_id: int, outreach_ids: list[int], provider: EnrichmentProvider | None = None
+) -> ChunkResult:
+    """Enrich these outreaches of this batch: move each to `ready` or `not_available`."""
+    provider = provider or get_provider()
+    # Read and ask the provider outside any transaction: a slow provider must hold no locks.
+    outreaches = list(
+        Outreach.objects.filter(pk__in=outreach_ids, current_state=PipelineState.ENRICHMENT)
+        .select_related("person__company", "company")
+        .only(*_OUTREACH_FIELDS)
+        .order_by("pk")
+    )
+    people: dict[int, Person] = {}
+    contacts: dict[int, Contact] = {}
+    for outreach in outreaches:
+        if outreach.person is not None and outreach.person.pk not in people:
+            people[outreach.person.pk] = outreach.person
+            contacts[outreach.person.pk] = _contact(outreach.person, outreach)
+    base: dict[str, Any] = {
+        "batch_id": format_public_id(EnrichmentBatch.PUBLIC_ID_PREFIX, batch_id),
+        "provider": provider.name,
+    }
+    try:
+        findings = provider.enrich(list(contacts.values())) if contacts else {}
+    except Exception as exc:  # any provider failure: record it rather than leave rows stuck
+        error = {
+            "code": "provider_error",
+            "reason": f"The {provider.name} provider failed: {type(exc).__name__}: {exc}",
+        }
+        decisions = {
+            o.pk: Decision(EnrichmentResult.FAILED, {**base, "channel": o.channel, **error})
+            for o in outreaches
+        }
+        findings = {}
+    else:
+        decisions = {
+            o.pk: decide(o, findings.get(o.person_id) if o.person_id else None, base)
+            for o in outreaches
+        }
+    return _record(
+        batch_id=batch_id,
+        outreach_ids=outreach_ids,
+        outreaches=outreaches,
+        decisions=decisions,
+        findings=findings,
+    )
+
+
+@transaction.atomic
+def _record(
+    *,
+    batch_id: int,
+    outreach_ids: list[int],
+    outreaches: list[Outreach],
+    decisions: dict[int, Decision],
+    findings: dict[int, Findings],
+) -> ChunkResult:
+    """Write a chunk's results in one transaction; only items still pending are touched."""
+    from ..services import outreaches_batch_transition  # the services import this package
+
+    pending = set(
+        EnrichmentBatchItem.objects.select_for_update()
+        .filter(batch_id=batch_id, outreach_id__in=outreach_ids, result=EnrichmentResult.PENDING)
+        .values_list("outreach_id", flat=True)
+    )
+    result = ChunkResult(batch_id=batch_id)
+    if not pending:
+        return result
+    decided = {pk: d for pk, d in decisions.items() if pk in pending}
+    moved: dict[int, str] = {}
+    for name, ids in (
+        ("complete_enrichment", [pk for pk, d in decided.items() if d.result == "ready"]),
+        ("fail_enrichment", [pk for pk, d in decided.items() if d.result != "ready"]),
+    ):
+        if ids:
+            transition = outreaches_batch_transition(
+                ids=ids,
+                name=name,
+                actor=None,
+                metadata_by_id={pk: decided[pk].metadata for pk in ids},
+            )
+            moved.update({pk: decided[pk].result for pk in transition.success_ids})
+    # Not moved: no longer in `enrichment` (changed by hand, or deleted) when we got there.
+    outcomes = {pk: moved.get(pk, EnrichmentResult.SKIPPED) for pk in pending}
+    by_result: dict[str, list[int]] = defaultdict(list)
+    for pk, outcome in outcomes.items():
+        by_result[outcome].append(pk)
+    counts = Counter({outcome: len(ids) for outcome, ids in by_result.items()})
+    result = ChunkResult(
+        batch_id=batch_id,
+        ready=counts[EnrichmentResult.READY],
+        not_available=counts[EnrichmentResult.NOT_AVAILABLE],
+        failed=counts[EnrichmentResult.FAILED],
+        skipped=counts[EnrichmentResult.SKIPPED],
+    )
+    now = timezone.now()
+    EnrichmentBatchItem.objects.filter(batch_id=batch_id, outreach_id__in=pending).update(
+        result=Case(
+            *(When(outreach_id__in=ids, then=Value(outcome)) for outcome, ids in by_result.items()),
+            default=F("result"),
+        )
+    )
+    at = Value(now, output_field=DateTimeField())
+    done_before = F("ready") + F("not_available") + F("failed") + F("skipped")
+    EnrichmentBatch.objects.filter(pk=batch_id).update(
+        ready=F("ready") + result.ready,
+        not_available=F("not_available") + result.not_available,
+        failed=F("failed") + result.failed,
+        skipped=F("skipped") + result.skipped,
+        started_at=Coalesce(F("started_at"), at),
+        updated_at=now,
+        finished_at=Case(
+            When(finished_at__isnull=False, then=F("finished_at")),
+            When(total__lte=done_before + result.done, then=at),
+            default=None,
+            output_field=DateTimeField(),
+        ),
+    )
+    _update_people(outreaches, moved, findings, now)
+    return result
+
+
+def _update_people(
+    outreaches: list[Outreach], moved: dict[int, str], findings: dict[int, Findings], now
+) -> None:
+    """Store the normalised (and inferred) details of the people whose outreaches moved."""
+    changed: dict[int, Person] = {}
+    fields: set[str] = set()
+    for outreach in outreaches:
+        person = outreach.person
+        if outreach.pk not in moved or person is None or person.pk in changed:
+            continue
+        found = findings.get(person.pk)
+        changes = _person_changes(person, found) if found else {}
+        if changes:
+            for name, value in changes.items():
+                setattr(person, name, value)
+            person.updated_at = now
+            changed[person.pk] = person
+            fields.update(changes)
+    if changed:
+        Person.objects.bulk_update(changed.values(), [*sorted(fields), "updated_at"])
+
+
+# --- recovery --------------------------------------------------------------------------------
+
+
+def stale_before(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Work untouched since this moment counts as lost (a crashed worker, a lost task)."""
+    minutes = settings.ENRICHMENT_STALE_AFTER_MINUTES
+    return (now or timezone.now()) - datetime.timedelta(minutes=minutes)
+
+
+@dataclass
+class Recovery:
+    """What a sweep handed out again: outreach ids by batch, and batches it closed."""
+
+    plan: dict[int, list[int]] = field(default_factory=dict)
+    closed: list[int] = field(default_factory=list)
+    orphan_batch_id: int | None = None
+
+    @property
+    def outreach_count(self) -> int:
+        return sum(len(ids) for ids in self.plan.values())
+
+
+@transaction.atomic
+def enrichment_recover(
+    *, everything: bool = False, queue: bool = True, watching: int | None = None
+) -> Recovery:
+    """Find enrichment work nobody is doing any more and hand it out again.
+
+    Stale means untouched for ENRICHMENT_STALE_AFTER_MINUTES (`everything=True`: all open work).
+    An open batch that has not moved gets its pending outreaches queued again; an outreach in
+    `enrichment` that belongs to no open batch (its batch was lost, or it was put there by
+    hand) gets a new batch; an open batch with nothing pending is closed. `queue=False` returns
+    the plan without queueing, for a caller that does the work itself; `watching` is the batch
+    whose watchdog is calling, which keeps watching it and so needs no second one.
+    """
+    now = timezone.now()
+    cutoff = stale_before(now)
+    open_batches = EnrichmentBatch.objects.select_for_update(skip_locked=True).filter(
+        finished_at__isnull=True
+    )
+    if not everything:
+        open_batches = open_batches.filter(updated_at__lt=cutoff)
+    batch_ids = list(open_batches.order_by("pk").values_list("pk", flat=True))
+    recovery = Recovery()
+    for batch_id, outreach_id in (
+        EnrichmentBatchItem.objects.filter(batch_id__in=batch_ids, result=EnrichmentResult.PENDING)
+        .order_by("batch_id", "outreach_id")
+        .values_list("batch_id", "outreach_id")
+    ):
+        recovery.plan.setdefault(batch_id, []).append(outreach_id)
+    recovery.closed = [pk for pk in batch_ids if pk not in recovery.plan]
+    if recovery.closed:
+        EnrichmentBatch.objects.filter(pk__in=recovery.closed).update(
+            finished_at=now, updated_at=now
+        )
+    if recovery.plan:
+        EnrichmentBatch.objects.filter(pk__in=list(recovery.plan)).update(
+            updated_at=now, requeued=F("requeued") + 1
+        )
+    orphans = Outreach.objects.filter(current_state=PipelineState.ENRICHMENT).exclude(
+        Exists(
+            EnrichmentBatchItem.objects.filter(
+                outreach_id=OuterRef("pk"), result=EnrichmentResult.PENDING
+            )
+        )
+    )
+    if not everything:
+        orphans = orphans.filter(updated_at__lt=cutoff)
+    orphan_ids = list(orphans.order_by("pk").values_list("pk", flat=True))
+    if orphan_ids:
+        batch = enrichment_batch_open(outreach_ids=orphan_ids, actor=None, queue=False)
+        recovery.orphan_batch_id = batch.pk
+        recovery.plan[batch.pk] = orphan_ids
+    if queue:
+        for batch_id, ids in recovery.plan.items():
+            enrichment_queue_on_commit(
+                batch_id=batch_id, outreach_ids=ids, watch=batch_id != watching
+            )
+    return recovery

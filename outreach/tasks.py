@@ -1,0 +1,46 @@
+"""Background tasks (the Django Tasks API; the backend is `settings.TASKS`).
+
+`enrich_outreaches` works one chunk of an enrichment batch. `watch_enrichment_batch` is the
+recovery sweep: every batch gets one, deferred past the stale limit, that queues again whatever
+no worker finished (a crash, a lost task) and keeps coming back while its batch is open.
+Backends that cannot defer (the immediate backend, in tests) run the work at once, so there
+is nothing for a watchdog to find.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import TaskResult, task
+
+from .enrichment.engine import enrich_chunk, enrichment_recover
+from .models import EnrichmentBatch
+
+# How long after the stale limit the watchdog looks, so the work it checks has surely gone stale.
+WATCH_GRACE = datetime.timedelta(seconds=30)
+
+
+@task()
+def enrich_outreaches(batch_id: int, outreach_ids: list[int]) -> dict[str, int]:
+    """Enrich one chunk of a batch; returns the chunk's counts."""
+    return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
+
+
+@task()
+def watch_enrichment_batch(batch_id: int) -> dict[str, int]:
+    """Queue again any stuck enrichment work, then come back while this batch is open."""
+    recovery = enrichment_recover(watching=batch_id)
+    batch = EnrichmentBatch.objects.filter(pk=batch_id).values("finished_at", "updated_at").first()
+    if batch is not None and batch["finished_at"] is None:
+        schedule_watch(batch_id, after=batch["updated_at"])
+    return {"requeued": recovery.outreach_count, "closed": len(recovery.closed)}
+
+
+def schedule_watch(batch_id: int, *, after: datetime.datetime | None = None) -> TaskResult | None:
+    """Defer the batch's watchdog until its work would be stale, counting from `after` (the
+    batch's last progress; default now)."""
+    if not watch_enrichment_batch.get_backend().supports_defer:
+        return None
+    stale_after = datetime.timedelta(minutes=settings.ENRICHMENT_STALE_AFTER_MINUTES)
+    run_after = max(after or timezone.now(), timezone.now() - stale_after) + stale_after
+    return watch_enrichment_batch.using(run_after=run_after + WATCH_GRACE).enqueue(batch_id)
