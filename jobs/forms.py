@@ -8,6 +8,10 @@ from .models import Job
 
 
 class JobForm(forms.ModelForm):
+    url = forms.URLField(
+        required=False, max_length=500, assume_scheme="https", label="Posting URL"
+    )
+
     class Meta:
         model = Job
         fields = ["title", "company", "url", "stage", "archived"]

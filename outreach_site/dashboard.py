@@ -27,16 +27,20 @@ from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_pu
 
 
 class PublicIdConverter:
-    """`<out:pk>` in a URL pattern: matches `out_42`, gives the view 42, reverses 42 → out_42."""
+    """`<out:pk>` in a URL pattern: gives the view 42 for `out_42`; reverses 42 → out_42.
+
+    Any path segment matches, and a malformed id becomes pk 0, which names no row: the view
+    then answers 404 after the login check, so anonymous callers are sent to log in first.
+    """
 
     prefix = ""
-    regex = ""
+    regex = "[^/]+"
 
     def to_python(self, value: str) -> int:
         try:
             return parse_public_id(self.prefix, value)
         except InvalidPublicId:
-            raise ValueError(value) from None  # the URL does not match: 404
+            return 0
 
     def to_url(self, value) -> str:
         if isinstance(value, str):
@@ -280,5 +284,5 @@ def _converter_class(prefix: str) -> type[PublicIdConverter]:
     return type(
         f"PublicIdConverter_{prefix}",
         (PublicIdConverter,),
-        {"prefix": prefix, "regex": f"{prefix}_[0-9]{{1,19}}"},
+        {"prefix": prefix},
     )

@@ -44,4 +44,5 @@ def render_body(body: str, body_type: str) -> SafeString:
     """An outreach body as HTML: sanitised when it is HTML, escaped with line breaks otherwise."""
     if body_type == "html":
         return sanitize_html(body)
-    return linebreaks(escape(body or ""))
+    # Escaped first, so the paragraphs and line breaks are the only markup.
+    return mark_safe(linebreaks(escape(body or "")))

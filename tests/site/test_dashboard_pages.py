@@ -1,0 +1,266 @@
+"""The dashboard's pages: login, CSRF, the layout, the home charts and the smaller lists."""
+
+import datetime
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from outreach.models import Sequence
+from tests.factories import (
+    CompanyFactory,
+    FollowUpFactory,
+    JobFactory,
+    OutreachFactory,
+    PersonFactory,
+    SequenceFactory,
+    SequenceStepFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dash(client, user):
+    client.force_login(user)
+    return client
+
+
+def page_urls():
+    outreach = OutreachFactory(body="hello")
+    sequence = SequenceFactory()
+    SequenceStepFactory(sequence=sequence)
+    job = JobFactory(company=outreach.company)
+    return [
+        "/",
+        "/outreaches/",
+        f"/outreaches/{outreach.public_id}/",
+        "/followups/",
+        "/jobs/",
+        f"/jobs/{job.public_id}/",
+        "/jobs/new/",
+        f"/jobs/{job.public_id}/edit/",
+        "/people/",
+        f"/people/{outreach.person.public_id}/",
+        "/people/new/",
+        f"/people/{outreach.person.public_id}/edit/",
+        "/people/import/",
+        "/companies/",
+        f"/companies/{outreach.company.public_id}/",
+        "/companies/new/",
+        f"/companies/{outreach.company.public_id}/edit/",
+        "/sequences/",
+        f"/sequences/{sequence.public_id}/",
+        "/sequences/new/",
+        f"/sequences/{sequence.public_id}/edit/",
+    ]
+
+
+# --- login, logout, CSRF ---------------------------------------------------------------------
+
+
+def test_every_page_needs_a_login(client):
+    for url in page_urls():
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/login/?next="), url
+
+
+def test_every_page_renders_in_the_layout_for_a_logged_in_user(dash):
+    for url in page_urls():
+        response = dash.get(url)
+        assert response.status_code == 200, url
+        html = response.content.decode()
+        assert 'aria-label="Main"' in html, url
+        assert "Log out" in html, url
+
+
+def test_login_page_is_styled_and_logs_in(client):
+    UserFactory(username="bob", password="pass-word-123")
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert b"css/app.css" in page.content
+    assert b'<label for="id_username">' in page.content
+
+    wrong = client.post("/login/", {"username": "bob", "password": "nope"})
+    assert wrong.status_code == 200
+    assert "Please enter a correct username and password" in wrong.content.decode()
+
+    response = client.post("/login/", {"username": "bob", "password": "pass-word-123"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_logout_is_a_post_form_with_csrf(dash):
+    html = dash.get("/").content.decode()
+    form = re.search(r'<form method="post" action="/logout/">(.*?)</form>', html, re.S)
+    assert form and "csrfmiddlewaretoken" in form.group(1)
+    assert dash.post("/logout/").status_code == 302
+    assert dash.get("/").status_code == 302  # logged out
+
+
+def test_dashboard_posts_need_the_csrf_token(user):
+    outreach = OutreachFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    url = f"/outreaches/{outreach.public_id}/transition/"
+
+    refused = client.post(url, {"transition": "start_enrichment"})
+    assert refused.status_code == 403
+
+    page = client.get(f"/outreaches/{outreach.public_id}/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    accepted = client.post(url, {"transition": "start_enrichment", "csrfmiddlewaretoken": token[1]})
+    assert accepted.status_code == 302
+    outreach.refresh_from_db()
+    assert outreach.current_state == "enrichment"
+
+
+def test_no_inline_scripts_or_event_handlers(dash):
+    """A strict Content-Security-Policy can be switched on without breaking a page."""
+    for url in [*page_urls(), "/api/docs"]:
+        html = dash.get(url).content.decode()
+        for script in re.findall(r"<script\b([^>]*)>(.*?)</script>", html, re.S):
+            attrs, body = script
+            assert "src=" in attrs and not body.strip(), (url, script)
+        assert not re.search(r"\son[a-z]+\s*=", html), url
+        assert "style=" not in html, url
+
+
+def test_htmx_is_served_from_static_not_a_cdn(dash):
+    html = dash.get("/").content.decode()
+    assert '<script src="/static/vendor/htmx/htmx.min.js" defer></script>' in html
+    assert "unpkg" not in html and "cdn" not in html.lower()
+
+
+def test_api_docs_page_works_offline_with_a_back_link(dash):
+    html = dash.get("/api/docs").content.decode()
+    assert "← Back to app" in html
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert 'data-schema-url="/api/schema"' in html
+
+
+def test_unknown_and_malformed_ids_are_404(dash):
+    assert dash.get("/outreaches/out_999999/").status_code == 404
+    assert dash.get("/outreaches/per_1/").status_code == 404
+    assert dash.get("/outreaches/banana/").status_code == 404
+    assert dash.get("/people/per_99999999999999999999999/").status_code == 404
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+def test_home_shows_charts_and_numbers(dash):
+    sequence = SequenceFactory(name="Founders")
+    sent = timezone.now() - datetime.timedelta(days=1)
+    OutreachFactory(state="ready", sequence=sequence, sent_at=sent, outcome="replied")
+    OutreachFactory(state="ready", sequence=sequence, sent_at=sent)
+    OutreachFactory(channel="linkedin", outcome="positive")
+    FollowUpFactory(due_at=timezone.now() - datetime.timedelta(days=3))
+    FollowUpFactory(due_at=timezone.now() - datetime.timedelta(days=2))
+
+    html = dash.get("/").content.decode()
+
+    assert html.count('<svg class="chart"') == 4
+    assert "Ready: 2" in html  # funnel bar description
+    assert "LinkedIn · Positive: 1" in html  # outcome segment
+    assert "Founders: 50 % (1/2)" in html  # reply rate bar
+    assert "Overdue: 2" in html
+    assert re.search(r"Reply rate</div>\s*<div class=\"stat__value\">50 %", html)
+
+
+def test_home_query_count_does_not_grow_with_data(dash):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert dash.get("/").status_code == 200
+        return len(queries)
+
+    OutreachFactory(sequence=SequenceFactory(), sent_at=timezone.now())
+    FollowUpFactory(due_at=timezone.now())
+    few = count()
+    for _ in range(15):
+        OutreachFactory(sequence=SequenceFactory(), sent_at=timezone.now())
+        FollowUpFactory(due_at=timezone.now())
+    assert count() == few
+
+
+def test_home_has_empty_states_without_data(dash):
+    html = dash.get("/").content.decode()
+    assert "No outreaches yet" in html
+    assert "Nothing sent on a sequence yet" in html
+
+
+# --- other lists -----------------------------------------------------------------------------
+
+
+def test_people_list_filters_with_the_api_filterset_and_sorts(dash):
+    acme = CompanyFactory(name="Acme")
+    PersonFactory(first_name="Zed", last_name="Zulu", company=acme, status="replied")
+    PersonFactory(first_name="Amy", last_name="Alpha", company=acme)
+    PersonFactory(first_name="Other", last_name="Person")
+
+    html = dash.get(f"/people/?company_id={acme.public_id}&sort=name&direction=desc").content
+    html = html.decode()
+    assert "Other Person" not in html
+    assert html.index("Zed Zulu") < html.index("Amy Alpha")
+
+    bad = dash.get("/people/?status=bogus").content.decode()
+    assert "Select a valid choice" in bad
+
+
+def test_jobs_are_sorted_by_heat(dash):
+    JobFactory(title="Lukewarm role", heat_score=30, heat=1)
+    JobFactory(title="Hot role", heat_score=90, heat=3)
+    html = dash.get("/jobs/").content.decode()
+    assert html.index("Hot role") < html.index("Lukewarm role")
+
+
+def test_sequences_show_steps_and_results(dash):
+    sequence = SequenceFactory(name="Warm intro")
+    SequenceStepFactory(sequence=sequence, position=1, subject_template="Hi {first_name}")
+    OutreachFactory(sequence=sequence, sent_at=timezone.now(), outcome="positive")
+    OutreachFactory(sequence=sequence, sent_at=timezone.now())
+
+    listing = dash.get("/sequences/").content.decode()
+    assert "Warm intro" in listing and "50 %" in listing
+
+    detail = dash.get(f"/sequences/{sequence.public_id}/").content.decode()
+    assert "Hi {first_name}" in detail
+    assert "Step 1" in detail
+
+
+def test_followup_queue_done_and_skip(dash):
+    overdue = FollowUpFactory(title="Call Ann", due_at=timezone.now() - datetime.timedelta(days=2))
+    today = FollowUpFactory(title="Mail Ben", due_at=timezone.now())
+    html = dash.get("/followups/").content.decode()
+    assert "Call Ann" in html and "Mail Ben" in html
+
+    response = dash.post(f"/followups/{overdue.public_id}/status/", {"status": "done"}, follow=True)
+    assert "Done: Call Ann." in response.content.decode()
+    dash.post(f"/followups/{today.public_id}/status/", {"status": "skipped"})
+    overdue.refresh_from_db()
+    today.refresh_from_db()
+    assert (overdue.status, today.status) == ("done", "skipped")
+    assert overdue.completed_at is not None
+
+    refused = dash.post(f"/followups/{today.public_id}/status/", {"status": "lost"}, follow=True)
+    assert "Unknown action for a follow-up." in refused.content.decode()
+
+
+def test_sequence_list_survives_many_sequences_with_constant_queries(dash):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            dash.get("/sequences/")
+        return len(queries)
+
+    SequenceFactory()
+    few = count()
+    for _ in range(10):
+        SequenceStepFactory(sequence=SequenceFactory())
+    assert count() == few
+    assert Sequence.objects.count() == 11
