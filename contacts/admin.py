@@ -79,6 +79,8 @@ class ServiceAdminMixin:
         except DomainError as refusal:
             if request.method != "POST" or hasattr(request, "_service_refusal"):
                 raise
+            # Answer the same POST again: get_form now puts the refusal on the form, which makes
+            # it invalid, so the admin shows the form with what was typed and saves nothing.
             request._service_refusal = refusal
             return super().changeform_view(request, object_id, form_url, extra_context)
 
