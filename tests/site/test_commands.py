@@ -9,11 +9,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from contacts.models import Company, Person
 from followups.models import FollowUp
+from jobs.heat import heat_bucket
 from jobs.models import Job
+from jobs.services import job_explain_heat
 from outreach.choices import UNRESOLVED_OUTCOMES
 from outreach.management.commands import seed_demo as seed_module
 from outreach.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD
@@ -37,12 +40,20 @@ def run(command: str, *args: str) -> tuple[str, str]:
     return out.getvalue(), err.getvalue()
 
 
+# Job heat decays with the clock, which moves between two runs.
+CLOCK_DEPENDENT = {"last_login", "heat_score", "heat"}
+
+
 def snapshot() -> dict[str, list[tuple]]:
     """Every column of every seeded row, users included, in key order."""
     return {
         model.__name__: list(
             model.objects.order_by("pk").values_list(
-                *[f.attname for f in model._meta.concrete_fields if f.attname != "last_login"]
+                *[
+                    f.attname
+                    for f in model._meta.concrete_fields
+                    if f.attname not in CLOCK_DEPENDENT
+                ]
             )
         )
         for model in SEEDED
@@ -225,6 +236,18 @@ def test_history_leads_to_the_current_states():
     ):
         assert last.get((pk, "current_state"), "new") == state
         assert last.get((pk, "delivery_status"), "pending") == delivery
+
+
+def test_stored_job_heat_is_what_the_jobs_service_computes():
+    seed_demo(outreaches=3_000, seed=13, now=timezone.now())
+    jobs = list(Job.objects.all())
+    assert len(jobs) == 30
+    assert any(job.heat_score > 0 for job in jobs)
+    for job in jobs:
+        expected = job_explain_heat(job)
+        # Seconds pass between the seed and this check; decay may move the rounding by one.
+        assert abs(job.heat_score - expected.heat_score) <= 1, job.pk
+        assert job.heat in {expected.heat, heat_bucket(job.heat_score)}
 
 
 def test_follow_ups_follow_the_automation_rules():

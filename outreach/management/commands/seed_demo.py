@@ -7,9 +7,10 @@ would have written on the way there.
 
 Rows are generated with `random.Random(seed)` only and written with explicit primary keys, so the
 same seed on an empty database gives the same rows. Everything is written in one transaction: on
-PostgreSQL with COPY, elsewhere with executemany in batches; PostgreSQL tables are ANALYZEd after
-the commit. Writes bypass the services on purpose: this is a bulk load of already-consistent rows
-(states, history and follow-ups generated together), not a sequence of user actions.
+PostgreSQL with COPY (indexes and foreign keys built after the rows for large loads) and ANALYZE,
+elsewhere with executemany in batches. Writes bypass the services on purpose: this is a bulk load
+of already-consistent rows (states, history and follow-ups generated together), not a sequence of
+user actions. Job heat, which is stored, is computed by the jobs app's own rule (jobs.heat).
 """
 
 import datetime
@@ -38,6 +39,7 @@ from contacts.models import Company, Person
 from followups.choices import FollowUpKind, FollowUpStatus
 from followups.models import FollowUp
 from jobs.choices import JobStage
+from jobs.heat import LatestTouch, explain_heat
 from jobs.models import Job
 from outreach.choices import (
     MESSAGE_ID_OUTREACH_TYPES,
@@ -611,6 +613,7 @@ class _Person:
     company: _Company | None
     email: str
     title: str
+    strength: str
 
 
 class DemoDataBuilder:
@@ -622,6 +625,9 @@ class DemoDataBuilder:
         self.now = now
         self.stream = stream
         self.counts: dict[str, int] = {}
+        # Jobs are written after the outreaches, with the heat of their latest outreach.
+        self.jobs: dict[int, dict[str, Any]] = {}
+        self.latest_touch: dict[int, tuple[datetime.datetime, int, LatestTouch]] = {}
 
     def pick(self, weighted) -> Picker:
         return Picker(self.rng, weighted)
@@ -648,6 +654,7 @@ class DemoDataBuilder:
         sequences = self.build_sequences()
         self.build_jobs(companies)
         self.build_outreaches(people, companies, sequences, tags)
+        self.write_jobs()
         return self.counts
 
     def build_owners(self) -> list[int]:
@@ -732,6 +739,7 @@ class DemoDataBuilder:
             if email:
                 seen_emails.add(email)
             person_status = status()
+            person_strength = strength()
             created = self.ago(400)
             contacted = None
             if person_status != PersonStatus.NEW.value:
@@ -761,14 +769,14 @@ class DemoDataBuilder:
                         f"https://www.facebook.com/{slug}" if rng.random() < 0.1 else ""
                     ),
                     "status": person_status,
-                    "strength": strength(),
+                    "strength": person_strength,
                     "last_contacted_at": contacted,
                     "last_replied_at": replied,
                     "created_at": created,
                     "updated_at": replied or contacted or created,
                 }
             )
-            people.append(_Person(pk, first, last, company, email, title))
+            people.append(_Person(pk, first, last, company, email, title, person_strength))
         self.close(writer, "people")
         return people
 
@@ -826,27 +834,42 @@ class DemoDataBuilder:
         return ids
 
     def build_jobs(self, companies: list[_Company]) -> None:
+        """Draw the jobs; they are written by write_jobs once their outreaches exist."""
         rng = self.rng
-        writer = self.writer(Job)
+        self.job_writer = self.writer(Job)
         stage = self.pick(JOB_STAGES)
         for _ in range(self.plan.jobs):
             company = companies[skewed_index(rng, len(companies))]
             title = rng.choice(JOB_TITLES)
             created = self.ago(200)
             slug = title.lower().replace(" ", "-")
-            pk = writer.add(
-                {
-                    "title": title,
-                    "company_id": company.pk,
-                    "url": (f"https://{company.domain}/careers/{slug}" if company.domain else ""),
-                    "stage": stage(),
-                    "archived": rng.random() < 0.05,
-                    "created_at": created,
-                    "updated_at": created,
-                }
-            )
+            pk = self.job_writer.take_id()
+            self.jobs[pk] = {
+                "id": pk,
+                "title": title,
+                "company_id": company.pk,
+                "url": (f"https://{company.domain}/careers/{slug}" if company.domain else ""),
+                "stage": stage(),
+                "archived": rng.random() < 0.05,
+                "created_at": created,
+                "updated_at": created,
+            }
             company.job_ids.append(pk)
-        self.close(writer, "jobs")
+
+    def write_jobs(self) -> None:
+        """Write the jobs with their stored heat, computed by the jobs app's own rule from the
+        latest outreach of each (tracked while generating, instead of one query per job)."""
+        now = timezone.now()
+        for pk, row in self.jobs.items():
+            latest = self.latest_touch.get(pk)
+            heat = explain_heat(
+                stage=row["stage"],
+                archived=row["archived"],
+                latest=latest[2] if latest else None,
+                now=now,
+            )
+            self.job_writer.add({**row, "heat_score": heat.heat_score, "heat": heat.heat})
+        self.close(self.job_writer, "jobs")
 
     def build_outreaches(self, people, companies, sequences, tags) -> None:
         rng = self.rng
@@ -946,50 +969,63 @@ class DemoDataBuilder:
             elif delivery == DeliveryStatus.ABORTED.value:
                 error = "Skipped: the person already replied (skip_repliers)."
             mail = outreach_type in MESSAGE_ID_OUTREACH_TYPES and sent_at is not None
-            outreaches.add(
-                {
-                    "id": pk,
-                    "person_id": person.pk if person else None,
-                    "company_id": company.pk if company else None,
-                    "job_id": job_id,
-                    "sequence_id": sequence_id,
-                    "tag_id": tags[rng.randrange(len(tags))] if rng.random() < 0.4 else None,
-                    "channel": OUTREACH_TYPE_CHANNEL[outreach_type].value
-                    if outreach_type
-                    else channel,
-                    "outreach_type": outreach_type,
-                    "current_state": state,
-                    "delivery_status": delivery,
-                    "outcome": outcome,
-                    "context": Context.JOB_OPPORTUNITY.value if job_id else context_of(),
-                    "message_type": message_type_of(),
-                    "personalization_score": max(0, min(100, round(rng.gauss(70, 12)))),
-                    "approved": approved,
-                    "skip_repliers": skip_of(),
-                    "direction": direction_of(),
-                    "subject": rng.choice(SUBJECTS).format(
-                        company=company_name,
-                        first=first,
-                        title=person.title if person else "open",
-                    ),
-                    "body": body,
-                    "body_type": "html" if html else "plain",
-                    "error_description": error,
-                    "screenshot_url": (
-                        f"https://screenshots.outreach-demo.test/{pk}.png"
-                        if rng.random() < 0.02
-                        else ""
-                    ),
-                    "message_id": f"<{rng.getrandbits(64):016x}@mail.outreach-demo.test>"
-                    if mail
-                    else "",
-                    "sent_at": sent_at,
-                    "done_time": done_time,
-                    "created_by_id": actor,
-                    "created_at": created,
-                    "updated_at": at,
-                }
-            )
+            row = {
+                "id": pk,
+                "person_id": person.pk if person else None,
+                "company_id": company.pk if company else None,
+                "job_id": job_id,
+                "sequence_id": sequence_id,
+                "tag_id": tags[rng.randrange(len(tags))] if rng.random() < 0.4 else None,
+                "channel": OUTREACH_TYPE_CHANNEL[outreach_type].value if outreach_type else channel,
+                "outreach_type": outreach_type,
+                "current_state": state,
+                "delivery_status": delivery,
+                "outcome": outcome,
+                "context": Context.JOB_OPPORTUNITY.value if job_id else context_of(),
+                "message_type": message_type_of(),
+                "personalization_score": max(0, min(100, round(rng.gauss(70, 12)))),
+                "approved": approved,
+                "skip_repliers": skip_of(),
+                "direction": direction_of(),
+                "subject": rng.choice(SUBJECTS).format(
+                    company=company_name,
+                    first=first,
+                    title=person.title if person else "open",
+                ),
+                "body": body,
+                "body_type": "html" if html else "plain",
+                "error_description": error,
+                "screenshot_url": (
+                    f"https://screenshots.outreach-demo.test/{pk}.png"
+                    if rng.random() < 0.02
+                    else ""
+                ),
+                "message_id": f"<{rng.getrandbits(64):016x}@mail.outreach-demo.test>"
+                if mail
+                else "",
+                "sent_at": sent_at,
+                "done_time": done_time,
+                "created_by_id": actor,
+                "created_at": created,
+                "updated_at": at,
+            }
+            outreaches.add(row)
+            if job_id is not None:
+                # What jobs.selectors.latest_touch would pick: latest sent (else created), then id.
+                touched = sent_at or created
+                known = self.latest_touch.get(job_id)
+                if known is None or (touched, pk) > known[:2]:
+                    self.latest_touch[job_id] = (
+                        touched,
+                        pk,
+                        LatestTouch(
+                            outcome=outcome,
+                            strength=person.strength if person else None,
+                            channel=row["channel"],
+                            personalization_score=row["personalization_score"],
+                            touched_at=touched,
+                        ),
+                    )
             if sent_at is not None and (person or job_id):
                 self._followups(followups, pk, person, company, job_id, sent_at, outcome)
         # Children before parents would also do (keys are checked at commit); this reads better.
@@ -1113,15 +1149,13 @@ def seed_demo(
                 reset_demo_data()
             counts = DemoDataBuilder(plan, seed, now, stream).build()
         if postgres:
-            # Rows came with explicit keys: move the id sequences past them.
+            # Rows came with explicit keys: move the id sequences past them. Then fresh
+            # statistics, so the planner sees the new sizes (for the heat queries below too).
             with connection.cursor() as cursor:
                 for sql in connection.ops.sequence_reset_sql(no_style(), SEEDED_MODELS):
                     cursor.execute(sql)
-    if postgres:
-        # Fresh statistics, so the planner sees the new sizes before the first request.
-        with connection.cursor() as cursor:
-            for model in SEEDED_MODELS:
-                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+                for model in SEEDED_MODELS:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
     return SeedResult(plan=plan, counts=counts, seconds=time.monotonic() - started)
 
 
