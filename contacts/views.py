@@ -15,6 +15,7 @@ from .forms import CompanyForm, PersonForm, PersonImportForm
 from .models import Company, Person
 
 RELATED_ROWS = 50
+PEOPLE_ROWS = 12
 
 
 class PersonListView(FilteredListView):
@@ -86,7 +87,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts/company_detail.html",
         {
             "company": company,
-            "people": list(people[:RELATED_ROWS]),
+            "people": list(people[:PEOPLE_ROWS]),
             "people_count": people.count(),
             "outreaches": list(outreaches[:RELATED_ROWS]),
             "outreach_count": outreaches.count(),

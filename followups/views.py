@@ -14,18 +14,23 @@ from .models import FollowUp
 STATUS_DONE_MESSAGES = {"done": "Done", "skipped": "Skipped", "pending": "Reopened"}
 
 
+QUEUE_ROWS = 25
+
+
 def followup_queue(request: HttpRequest) -> HttpResponse:
-    queue = selectors.followup_queue()
+    """Pending follow-ups, oldest due first, in three sections with their full counts."""
+    queue = selectors.followup_queue(limit=QUEUE_ROWS)
+    counts = selectors.followup_due_counts()
     return render(
         request,
         "followups/queue.html",
         {
+            "overdue": ("overdue", "Overdue", queue["overdue"], counts["overdue"]),
             "sections": [
-                ("overdue", "Overdue", queue["overdue"], "Nothing overdue. Nicely done."),
-                ("today", "Due today", queue["today"], "Nothing else is due today."),
-                ("upcoming", "Next 7 days", queue["upcoming"], "Nothing scheduled this week."),
+                ("today", "Due today", queue["today"], counts["today"]),
+                ("upcoming", "Next 7 days", queue["upcoming"], counts["upcoming"]),
             ],
-            "total": sum(len(items) for items in queue.values()),
+            "total": sum(counts.values()),
         },
     )
 

@@ -11,6 +11,7 @@ from . import services
 from .filters import JobFilterSet
 from .forms import JobForm
 from .models import Job
+from .selectors import with_dormant_candidate
 
 HEAT_LABELS = {0: "cold", 1: "lukewarm", 2: "warm", 3: "hot"}
 
@@ -29,19 +30,55 @@ class JobListView(FilteredListView):
     default_sort = ("heat", "desc")
 
     def get_queryset(self):
-        return Job.objects.select_related("company").annotate(outreach_count=Count("outreaches"))
+        # The API's FilterSet filters on the dormant_candidate annotation.
+        return with_dormant_candidate(
+            Job.objects.select_related("company").annotate(outreach_count=Count("outreaches"))
+        )
 
     def customize_filter_form(self, form):
         form.fields["q"].label = "Search"
         form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Role"})
-        form.fields["archived"].widget = form.fields["stage"].widget.__class__(
-            choices=[("", "Any"), ("false", "Active"), ("true", "Archived")]
-        )
+        form.fields["archived"].widget.choices = [
+            ("", "Any"),
+            ("false", "Active"),
+            ("true", "Archived"),
+        ]
         form.fields["heat"].widget.attrs.update({"min": 0, "max": 3})
+        form.fields["heat"].label = "Heat (0–3)"
 
     def get_context_data(self, **context):
         context["heat_labels"] = HEAT_LABELS
         return context
+
+
+def _signed(value: float) -> str:
+    return f"{value:+g}"
+
+
+def heat_parts(explanation) -> list[tuple[str, str]]:
+    """The heat score's arithmetic, line by line, as the job page explains it."""
+    e = explanation
+    parts = [(f"Stage base ({e.stage})", _signed(e.stage_base))]
+    if e.days_since_touch is None:
+        parts.append(("Latest outreach", "none yet: nothing added"))
+    else:
+        parts += [
+            ("Outcome of the latest outreach", _signed(e.outcome_points)),
+            ("Person's strength", _signed(e.strength_points)),
+            ("Channel", _signed(e.channel_points)),
+            ("Personalization ÷ 5", _signed(round(e.personalization_points, 1))),
+            (
+                "Cooling",
+                f"× {e.decay:g} after {e.days_since_touch:g} days "
+                f"(outreach part {e.added:g} → {e.added * e.decay:.1f})",
+            ),
+        ]
+    if e.cap is not None:
+        parts.append((f"Cap for {e.stage}", f"at most {e.cap}"))
+    if e.archived:
+        parts.append(("Archived", "score is 0"))
+    parts.append(("Heat score now", f"{e.heat_score} → heat {e.heat} of 3"))
+    return parts
 
 
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -52,6 +89,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "jobs/detail.html",
         {
             "job": job,
+            "heat_parts": heat_parts(services.job_explain_heat(job)),
             "heat_label": HEAT_LABELS.get(job.heat, ""),
             "outreaches": list(outreaches[:50]),
             "outreach_count": outreaches.count(),

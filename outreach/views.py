@@ -90,16 +90,10 @@ class OutreachListView(FilteredListView):
         fields["approved"].widget = forms.Select(
             choices=[("", "Any"), ("true", "Approved"), ("false", "Not approved")]
         )
-        for name, prefix in (("person_id", "per"), ("company_id", "com"), ("job_id", "job")):
+        for name in ("person_id", "company_id", "job_id"):
             fields[name].label = name.removesuffix("_id").capitalize() + " id"
-            fields[name].widget = forms.TextInput(attrs={"placeholder": f"{prefix}_…"})
         fields["delivery_status"].label = "Delivery"
         fields["outreach_type"].label = "Type"
-        # Every enum filter starts with "Any", so an untouched select filters nothing.
-        for name, field in fields.items():
-            if isinstance(field, forms.ChoiceField) and name not in HIDDEN_FILTERS:
-                field.choices = [("", "Any"), *((k, v) for k, v in field.choices if k != "")]
-            field.help_text = ""
 
     def get_context_data(self, **context):
         form = context["filter_form"]

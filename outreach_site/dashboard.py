@@ -21,6 +21,7 @@ from django.views import View
 
 from outreach_site.api.pagination import DEFAULT_PER, MAX_PER
 from outreach_site.errors import DomainError
+from outreach_site.filters import PublicIdFormField, StrictBooleanFormField
 from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
 
 # --- prefixed ids in dashboard URLs -----------------------------------------------------------
@@ -146,6 +147,29 @@ def is_htmx_partial(request: HttpRequest, target: str = "results") -> bool:
     )
 
 
+SORT_PARAMS = ("sort", "direction")
+
+
+def prepare_filter_form(form: forms.Form) -> None:
+    """Make an API FilterSet's form read well as a page's filter form.
+
+    Every select starts with "Any" (so an untouched form filters nothing), true/false filters
+    become a select, and each field gets a label even where django-filter cannot derive one.
+    """
+    for name, field in form.fields.items():
+        if name in SORT_PARAMS:
+            continue
+        if isinstance(field, StrictBooleanFormField):
+            field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+        elif isinstance(field, forms.ChoiceField):
+            field.choices = [("", "Any"), *((k, v) for k, v in field.choices if k != "")]
+        if not field.label or field.label.startswith("["):
+            field.label = name.removesuffix("_id").replace("_", " ").capitalize()
+        if isinstance(field, PublicIdFormField):
+            field.widget.attrs.setdefault("placeholder", f"{field.prefix}_…")
+        field.help_text = ""
+
+
 class FilteredListView(View):
     """A list page: a FilterSet applied to a queryset, sorted, paginated.
 
@@ -166,6 +190,7 @@ class FilteredListView(View):
 
     def get_filterset(self, request: HttpRequest):
         filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
+        prepare_filter_form(filterset.form)
         self.customize_filter_form(filterset.form)
         return filterset
 

@@ -84,3 +84,9 @@ def humanize_state(value: str) -> str:
 def get_item(mapping, key):
     """`{{ labels|get_item:key }}`: a dictionary lookup by a variable key."""
     return mapping.get(key, "") if hasattr(mapping, "get") else ""
+
+
+@register.filter
+def is_http_url(value: str) -> bool:
+    """Only http(s) links are rendered as links (never javascript: or data:)."""
+    return isinstance(value, str) and value.lower().startswith(("http://", "https://"))

@@ -264,3 +264,37 @@ def test_sequence_list_survives_many_sequences_with_constant_queries(dash):
         SequenceStepFactory(sequence=SequenceFactory())
     assert count() == few
     assert Sequence.objects.count() == 11
+
+
+def test_job_page_explains_the_heat(dash):
+    job = JobFactory(stage="tech")
+    OutreachFactory(
+        job=job,
+        person=PersonFactory(strength="strong"),
+        channel="phone",
+        outcome="positive",
+        personalization_score=50,
+        sent_at=timezone.now(),
+    )
+    html = dash.get(f"/jobs/{job.public_id}/").content.decode()
+    for label, value in (
+        ("Stage base (tech)", "+65"),
+        ("Outcome of the latest outreach", "+30"),
+        ("Person&#x27;s strength", "+20"),
+        ("Channel", "+16"),
+        ("Personalization ÷ 5", "+10"),
+    ):
+        assert re.search(rf"<dt>{re.escape(label)}</dt><dd>{re.escape(value)}</dd>", html), label
+    assert "Heat score now</dt><dd>100 → heat 3 of 3" in html
+
+
+def test_filter_forms_have_labels_and_start_at_any(dash):
+    for url in ("/outreaches/", "/people/", "/companies/", "/jobs/"):
+        html = dash.get(url).content.decode()
+        assert "[invalid name]" not in html, url
+        for select in re.findall(r"<select name=\"(\w+)\"[^>]*>\s*<option value=\"(.*?)\"", html):
+            name, first_value = select
+            if name not in ("per", "sequence"):
+                assert first_value == "", (url, name)
+    jobs = dash.get("/jobs/?dormant_candidate=true").content.decode()
+    assert '<label for="id_dormant_candidate">Dormant candidate</label>' in jobs
