@@ -2,6 +2,8 @@
 
 from django import forms
 
+from outreach.choices import Outcome
+
 from .choices import FollowUpStatus
 
 
@@ -15,3 +17,15 @@ class FollowUpStatusForm(forms.Form):
             (FollowUpStatus.PENDING, "Reopen"),
         ]
     )
+
+
+class LogOutcomeForm(forms.Form):
+    """One click on a stale outreach: record how it went."""
+
+    outcome = forms.ChoiceField(
+        choices=[(value, label) for value, label in Outcome.choices if value != Outcome.NONE]
+    )
+
+
+class StaleHoursForm(forms.Form):
+    hours = forms.IntegerField(min_value=1, max_value=24 * 365, required=False)

@@ -45,3 +45,13 @@ def followup_queue(
         "today": list(pending.filter(due_at__gte=start, due_at__lt=end)[:limit]),
         "upcoming": list(pending.filter(due_at__gte=end, due_at__lt=horizon)[:limit]),
     }
+
+
+def stale_outreaches(hours: int = 48, limit: int = 25) -> tuple[list, int]:
+    """Outreaches sent more than `hours` ago that still have no outcome, oldest first, and how
+    many there are (seed 000's stale queue)."""
+    from outreach.models import Outreach
+
+    stale = Outreach.objects.stale(hours=hours)
+    rows = list(stale.select_related("person", "company", "job")[:limit])
+    return rows, stale.count()

@@ -11,4 +11,5 @@ app_name = "followups"
 urlpatterns = [
     path("followups/", views.followup_queue, name="queue"),
     path("followups/<fup:pk>/status/", views.followup_set_status, name="set-status"),
+    path("followups/stale/<out:pk>/outcome/", views.outreach_log_outcome, name="log-outcome"),
 ]

@@ -298,3 +298,33 @@ def test_filter_forms_have_labels_and_start_at_any(dash):
                 assert first_value == "", (url, name)
     jobs = dash.get("/jobs/?dormant_candidate=true").content.decode()
     assert '<label for="id_dormant_candidate">Dormant candidate</label>' in jobs
+
+
+def test_queue_lists_stale_outreaches_and_logs_their_outcome(dash):
+    old = timezone.now() - datetime.timedelta(days=3)
+    stale = OutreachFactory(sent_at=old, person=PersonFactory(first_name="Stan", last_name="Lee"))
+    OutreachFactory(sent_at=timezone.now())  # too recent
+    OutreachFactory(sent_at=old, outcome="positive")  # has an outcome
+
+    html = dash.get("/followups/").content.decode()
+    assert "Stan Lee" in html
+    assert re.findall(r'action="/followups/stale/(out_\d+)/outcome/"', html) == [stale.public_id]
+    assert "sent over 48 hours ago" in dash.get("/followups/").content.decode()
+    assert "Stan Lee" not in dash.get("/followups/?hours=100").content.decode()
+
+    response = dash.post(
+        f"/followups/stale/{stale.public_id}/outcome/", {"outcome": "replied"}, follow=True
+    )
+    assert "Logged “replied” for Stan Lee." in response.content.decode()
+    stale.refresh_from_db()
+    assert stale.outcome == "replied"
+
+    bad = dash.post(
+        f"/followups/stale/{stale.public_id}/outcome/", {"outcome": "none"}, follow=True
+    )
+    assert (
+        "Select a valid choice. none is not one of the available choices." in bad.content.decode()
+    )
+
+    warned = dash.get("/followups/?hours=0", follow=True)
+    assert "hours: Ensure this value is greater than or equal to 1." in warned.content.decode()
