@@ -19,8 +19,8 @@ from jobs.models import Job
 from jobs.services import job_explain_heat
 from outreach.choices import UNRESOLVED_OUTCOMES
 from outreach.management.commands import seed_demo as seed_module
-from outreach.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD
-from outreach.management.commands.seed_demo import plan_for, seed_demo
+from outreach.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD, DEMO_OUTREACHES
+from outreach.management.commands.seed_demo import DEFAULT_SEED, plan_for, seed_demo
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
 from tests.factories import OutreachFactory
 
@@ -258,6 +258,18 @@ def test_follow_ups_follow_the_automation_rules():
     assert not FollowUp.objects.exclude(outreach__delivery_status="performed").exists()
     assert FollowUp.objects.filter(kind="respond").exists()
     assert set(FollowUp.objects.values_list("attempt_no", flat=True)) == {1, 2}
+
+
+def test_the_readme_examples_find_their_rows_in_the_demo_data():
+    """README's curl examples name rows of the data set a fresh `make run` loads."""
+    seed_demo(outreaches=DEMO_OUTREACHES, seed=DEFAULT_SEED)
+    rows = Outreach.objects.filter(pk__in=[7, 13, 14, 19]).values_list("pk", "current_state")
+    assert dict(rows) == {7: "waiting", 13: "new", 14: "new", 19: "new"}
+    out_13 = Outreach.objects.get(pk=13)
+    assert (out_13.person_id, out_13.company_id, out_13.job_id) == (6, 3, 3)
+    assert Sequence.objects.get(pk=3).name == "Recruiters — cold intro"
+    assert Outreach.objects.filter(current_state="ready").count() == 71
+    assert not Outreach.objects.filter(pk=999_999).exists()
 
 
 # --- seed_demo: reproducible, atomic ---------------------------------------------------------
