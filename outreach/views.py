@@ -113,7 +113,7 @@ class OutreachListView(FilteredListView):
         context["sequences"] = [
             (s.pk, s.name) for s in Sequence.objects.filter(active=True).only("id", "name")
         ]
-        context["max_batch"] = settings.MAX_BATCH_IDS
+        context["max_batch"] = f"{settings.MAX_BATCH_IDS:,}"
         context["progress_batch_id"] = self.request.GET.get("enrichment_batch", "")
         return context
 

@@ -328,3 +328,26 @@ def test_queue_lists_stale_outreaches_and_logs_their_outcome(dash):
 
     warned = dash.get("/followups/?hours=0", follow=True)
     assert "hours: Ensure this value is greater than or equal to 1." in warned.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("url", "make"),
+    [
+        ("/people/?per=200", lambda: PersonFactory()),
+        ("/companies/?per=200", lambda: PersonFactory(company=CompanyFactory()).company),
+        ("/jobs/?per=200", lambda: OutreachFactory(job=JobFactory()).job),
+        ("/sequences/?per=200", lambda: SequenceStepFactory().sequence),
+        ("/followups/", lambda: FollowUpFactory(due_at=timezone.now())),
+    ],
+)
+def test_list_query_counts_do_not_grow_with_rows(dash, url, make):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert dash.get(url).status_code == 200
+        return len(queries)
+
+    make()
+    one = count()
+    for _ in range(20):
+        make()
+    assert count() == one
