@@ -899,6 +899,10 @@ class DemoDataBuilder:
             for path in (*PIPELINE_PATHS.values(), *DELIVERY_PATHS.values())
             for name in path
         }
+        initial = {
+            name: str(Outreach._meta.get_field(name).default)
+            for name in ("current_state", "delivery_status")
+        }
         for _ in range(plan.outreaches):
             person = people[rng.randrange(len(people))] if rng.random() < 0.97 else None
             company = person.company if person else companies[rng.randrange(len(companies))]
@@ -929,7 +933,7 @@ class DemoDataBuilder:
                 ("current_state", PIPELINE_PATHS[state]),
                 ("delivery_status", DELIVERY_PATHS[delivery]),
             ):
-                current = Outreach._meta.get_field(field_name).default
+                current = initial[field_name]
                 for name in path:
                     at += datetime.timedelta(seconds=span * 0.1 * rng.random())
                     spec = specs[name]
