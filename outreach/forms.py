@@ -121,3 +121,82 @@ class SequenceStepForm(forms.Form):
 SequenceStepFormSet = forms.formset_factory(
     SequenceStepForm, extra=1, can_delete=True, max_num=50, validate_max=True
 )
+
+
+class OutreachForm(forms.ModelForm):
+    """Record or edit an outreach by hand. State fields are absent: they change by transitions."""
+
+    class Meta:
+        model = Outreach
+        fields = [
+            "person",
+            "company",
+            "job",
+            "sequence",
+            "tag",
+            "channel",
+            "outreach_type",
+            "context",
+            "message_type",
+            "direction",
+            "personalization_score",
+            "skip_repliers",
+            "approved",
+            "subject",
+            "body_type",
+            "body",
+            "sent_at",
+            "screenshot_url",
+            "message_id",
+            "reply_to_message_id",
+            "outcome",
+            "error_description",
+        ]
+        labels = {
+            "outreach_type": "Type",
+            "personalization_score": "Personalization (0–100)",
+            "approved": "Approved to start",
+            "sent_at": "Sent at (UTC)",
+            "screenshot_url": "Screenshot URL",
+            "message_id": "Message id",
+            "reply_to_message_id": "Reply to message id",
+        }
+        help_texts = {
+            "company": "Left empty, it becomes the person's company.",
+            "outreach_type": "Implies the channel (GMail, Postmark → email; LinkedIn_*; …).",
+            "sent_at": "Recording a sent outreach schedules its first follow-up.",
+            "message_id": "Only for GMail and Postmark messages.",
+        }
+        widgets = {
+            "sent_at": forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            "body": forms.Textarea(attrs={"rows": 8}),
+            "error_description": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from contacts.models import Company, Person
+        from jobs.models import Job
+
+        fields = self.fields
+        fields["person"].queryset = Person.objects.order_by("last_name", "first_name", "id")
+        fields["company"].queryset = Company.objects.order_by("name", "id")
+        fields["job"].queryset = Job.objects.order_by("title", "id")
+        fields["sequence"].queryset = Sequence.objects.order_by("name")
+        for name in ("person", "company", "job", "sequence", "tag"):
+            fields[name].empty_label = "None"
+        fields["outreach_type"].choices = [("", "None"), *fields["outreach_type"].choices[1:]]
+        fields["screenshot_url"] = forms.URLField(
+            required=False,
+            max_length=2000,
+            assume_scheme="https",
+            label="Screenshot URL",
+        )
+
+    def clean_screenshot_url(self):
+        url = self.cleaned_data["screenshot_url"]
+        if url and not url.lower().startswith(("http://", "https://")):
+            raise forms.ValidationError("Enter an absolute http:// or https:// URL.")
+        return url

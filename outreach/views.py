@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
+from contacts.models import Company, Person
+from jobs.models import Job
 from outreach_site.dashboard import (
     FilteredListView,
     call_service,
@@ -30,6 +32,7 @@ from .csv_export import export_lines
 from .filters import OutreachFilterSet
 from .forms import (
     BatchForm,
+    OutreachForm,
     OutreachQuickUpdateForm,
     SequenceForm,
     SequenceStepFormSet,
@@ -364,6 +367,59 @@ def outreach_update(request: HttpRequest, pk: int) -> HttpResponse:
     for errors in form.errors.values():
         messages.error(request, " ".join(errors))
     return redirect("outreach:detail", pk)
+
+
+def _outreach_values(form: OutreachForm, values: dict, *, creating: bool = False) -> dict:
+    """Leave to the service what the form did not decide: a chosen type implies the channel
+    (when the channel field was not touched), and no company means the person's."""
+    if form.cleaned_data.get("outreach_type") and "channel" not in form.changed_data:
+        values.pop("channel", None)
+    if creating and values.get("company") is None:
+        values.pop("company", None)
+    return values
+
+
+def outreach_create(request: HttpRequest) -> HttpResponse:
+    """Record an outreach by hand (the API and imports are the usual way in)."""
+    initial = {}
+    for name, model, prefix in (
+        ("person", Person, "per"),
+        ("company", Company, "com"),
+        ("job", Job, "job"),
+    ):
+        pk = try_parse_public_id(prefix, request.GET.get(f"{name}_id"))
+        if pk and model.objects.filter(pk=pk).exists():
+            initial[name] = pk
+    form = OutreachForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = _outreach_values(form, dict(form.cleaned_data), creating=True)
+        saved = call_service(form, services.outreach_create, actor=request.user, **values)
+        if saved is not None:
+            messages.success(request, f"Outreach {saved.public_id} recorded.")
+            return redirect("outreach:detail", saved.pk)
+    return render(request, "outreach/form.html", {"form": form, "outreach": None})
+
+
+def outreach_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    outreach = _get_outreach(pk)
+    form = OutreachForm(request.POST or None, instance=copy.copy(outreach))
+    if request.method == "POST" and form.is_valid():
+        changes = _outreach_values(form, changed_values(form))
+        saved = call_service(
+            form, services.outreach_update, outreach=outreach, actor=request.user, **changes
+        )
+        if saved is not None:
+            messages.success(request, f"Outreach {saved.public_id} saved.")
+            return redirect("outreach:detail", saved.pk)
+    return render(request, "outreach/form.html", {"form": form, "outreach": outreach})
+
+
+@require_POST
+def outreach_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    outreach = _get_outreach(pk)
+    result = services.outreach_delete(outreach=outreach, actor=request.user)
+    messages.success(request, f"Outreach {result['deleted_id']} deleted.")
+    return redirect("outreach:list")
 
 
 # --- sequences -------------------------------------------------------------------------------

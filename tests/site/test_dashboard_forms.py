@@ -189,3 +189,80 @@ def test_edit_a_sequence_replaces_its_steps_and_checks_the_name(dash):
 
     taken = dash.post(f"/sequences/{sequence.public_id}/edit/", {"name": "Taken"} | steps_data([]))
     assert taken.context["form"].errors["name"] == ["Sequence with this Name already exists."]
+
+
+def outreach_data(**changes):
+    data = {
+        "channel": "email",
+        "context": "other",
+        "direction": "outgoing",
+        "personalization_score": "70",
+        "skip_repliers": "none",
+        "body_type": "plain",
+        "outcome": "none",
+    }
+    return data | changes
+
+
+def test_record_an_outreach_by_hand(dash):
+    from outreach.models import Outreach
+
+    person = PersonFactory()
+    page = dash.get(f"/outreaches/new/?person_id={person.public_id}").content.decode()
+    assert f'<option value="{person.pk}" selected>' in page
+
+    response = dash.post(
+        "/outreaches/new/",
+        outreach_data(
+            person=person.pk, outreach_type="LinkedIn_DirectMessage", subject="Hi", body="Hello"
+        ),
+    )
+    outreach = Outreach.objects.get()
+    assert response["Location"] == f"/outreaches/{outreach.public_id}/"
+    # The type implied the channel, and the company defaulted to the person's.
+    assert (outreach.channel, outreach.company_id) == ("linkedin", person.company_id)
+    assert outreach.current_state == "new"
+
+
+def test_outreach_form_maps_service_errors_to_fields(dash):
+    contradicting = dash.post(
+        "/outreaches/new/",
+        outreach_data(channel="phone", outreach_type="GMail_DirectMessage"),
+    )
+    # The channel was touched (phone), so it is checked against the type.
+    assert contradicting.context["form"].errors["channel"] == [
+        "GMail_DirectMessage is sent over email, not phone."
+    ]
+
+    message_id = dash.post("/outreaches/new/", outreach_data(message_id="<a@b>"))
+    assert message_id.context["form"].errors["message_id"] == [
+        "Only GMail_DirectMessage and Postmark_DirectMessage outreaches have a message_id."
+    ]
+
+    score = dash.post("/outreaches/new/", outreach_data(personalization_score="101"))
+    assert score.context["form"].errors["personalization_score"] == [
+        "Ensure this value is less than or equal to 100."
+    ]
+
+    url = dash.post("/outreaches/new/", outreach_data(screenshot_url="ftp://x.io/a.png"))
+    assert url.context["form"].errors["screenshot_url"] == [
+        "Enter an absolute http:// or https:// URL."
+    ]
+
+
+def test_edit_and_delete_an_outreach(dash):
+    from outreach.models import Outreach
+    from tests.factories import OutreachFactory
+
+    outreach = OutreachFactory(subject="Old", state="ready")
+    data = outreach_data(
+        person=outreach.person_id, company=outreach.company_id, subject="New", approved="on"
+    )
+    assert dash.post(f"/outreaches/{outreach.public_id}/edit/", data).status_code == 302
+    outreach.refresh_from_db()
+    assert (outreach.subject, outreach.approved, outreach.current_state) == ("New", True, "ready")
+
+    response = dash.post(f"/outreaches/{outreach.public_id}/delete/", follow=True)
+    assert f"Outreach {outreach.public_id} deleted." in response.content.decode()
+    assert not Outreach.objects.exists()
+    assert dash.get(f"/outreaches/{outreach.public_id}/delete/").status_code == 405
