@@ -2,8 +2,8 @@
 
 from dataclasses import dataclass, field
 
-CHART_WIDTH = 560
-LABEL_WIDTH = 150
+CHART_WIDTH = 580
+LABEL_WIDTH = 170
 VALUE_WIDTH = 90
 BAR_HEIGHT = 22
 BAR_GAP = 10
@@ -69,7 +69,7 @@ def _y(index: int) -> float:
     return BAR_GAP + index * (BAR_HEIGHT + BAR_GAP)
 
 
-def _short(label: str, limit: int = 22) -> str:
+def _short(label: str, limit: int = 21) -> str:
     return label if len(label) <= limit else label[: limit - 1].rstrip() + "…"
 
 
