@@ -8,9 +8,7 @@ from .models import Job
 
 
 class JobForm(forms.ModelForm):
-    url = forms.URLField(
-        required=False, max_length=500, assume_scheme="https", label="Posting URL"
-    )
+    url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Posting URL")
 
     class Meta:
         model = Job
