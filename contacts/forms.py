@@ -4,6 +4,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from .models import Company, Person
+from .normalize import (
+    InvalidContactDetail,
+    normalize_email,
+    normalize_phone,
+    normalize_profile_url,
+)
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
@@ -51,6 +57,26 @@ class PersonForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["company"].queryset = Company.objects.order_by("name", "id")
         self.fields["company"].empty_label = "No company"
+
+    # The services normalise again; checking here too shows every bad field in one round.
+    def _normalized(self, name: str, normalize) -> str:
+        value = self.cleaned_data.get(name) or ""
+        try:
+            return normalize(value) if value else value
+        except InvalidContactDetail as exc:
+            raise forms.ValidationError(str(exc)) from None
+
+    def clean_email(self):
+        return self._normalized("email", normalize_email)
+
+    def clean_phone(self):
+        return self._normalized("phone", normalize_phone)
+
+    def clean_linkedin_url(self):
+        return self._normalized("linkedin_url", lambda v: normalize_profile_url(v, "linkedin"))
+
+    def clean_facebook_url(self):
+        return self._normalized("facebook_url", lambda v: normalize_profile_url(v, "facebook"))
 
     def clean(self):
         cleaned = super().clean()

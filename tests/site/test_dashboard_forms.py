@@ -49,7 +49,7 @@ def test_create_a_person_in_canonical_form(dash):
     )
 
 
-def test_service_errors_become_field_errors(dash):
+def test_bad_contact_details_are_field_errors(dash):
     response = dash.post("/people/new/", {**PERSON, "phone": "12"})
     assert response.status_code == 200
     form = response.context["form"]
@@ -59,10 +59,14 @@ def test_service_errors_become_field_errors(dash):
     assert "field--invalid" in html and 'id="id_phone_errors"' in html
     assert not Person.objects.exists()
 
-    linkedin = dash.post("/people/new/", {**PERSON, "linkedin_url": "https://example.com/ada"})
-    assert linkedin.context["form"].errors["linkedin_url"] == [
-        "Not a linkedin address: expected a linkedin.com link."
-    ]
+    both = dash.post(
+        "/people/new/", {**PERSON, "phone": "12", "linkedin_url": "https://example.com/ada"}
+    )
+    # Every bad contact detail is reported in one round.
+    assert both.context["form"].errors == {
+        "phone": ["Not a valid phone number for its country."],
+        "linkedin_url": ["Not a linkedin address: expected a linkedin.com link."],
+    }
 
 
 def test_a_person_needs_a_name_email_or_linkedin(dash):
@@ -100,7 +104,7 @@ def test_edit_a_person_writes_only_what_changed(dash):
     assert person.email_invalid is False
 
 
-def test_create_and_edit_a_company(dash):
+def test_create_and_edit_a_company_service_errors_land_on_fields(dash):
     owner = UserFactory(username="owner1")
     response = dash.post(
         "/companies/new/", {"name": "Acme", "domain": "https://WWW.Acme.com/", "owner": owner.pk}
