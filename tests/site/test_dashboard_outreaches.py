@@ -459,3 +459,34 @@ def test_detail_query_count_does_not_grow_with_history(dash, user):
     services.outreach_transition(outreach=outreach, name="fail_enrichment", actor=user)
     services.outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
     assert count() == few
+
+
+def test_enrichment_batch_progress_is_polled_until_done(dash):
+    from outreach.models import EnrichmentBatch
+
+    outreaches = [OutreachFactory(), OutreachFactory()]
+    response = dash.post(
+        "/outreaches/batch/?channel=email",
+        {"action": "start_enrichment", "ids": [o.public_id for o in outreaches]},
+    )
+    batch = EnrichmentBatch.objects.get()
+    assert response["Location"] == f"/outreaches/?channel=email&enrichment_batch={batch.public_id}"
+
+    page = dash.get(response["Location"]).content.decode()
+    assert f'hx-get="/outreaches/enrichment-batches/{batch.public_id}/progress/"' in page
+
+    running = dash.get(f"/outreaches/enrichment-batches/{batch.public_id}/progress/")
+    assert running.status_code == 200
+    html = running.content.decode()
+    assert 'hx-trigger="every 1s"' in html and "0 of 2 · 0%" in html
+
+    EnrichmentBatch.objects.filter(pk=batch.pk).update(ready=1, not_available=1)
+    done = dash.get(f"/outreaches/enrichment-batches/{batch.public_id}/progress/")
+    # 286 tells htmx to stop polling.
+    assert done.status_code == 286
+    html = done.content.decode()
+    assert "2 of 2 · 100%" in html and "hx-trigger" not in html
+    assert '<progress max="100" value="100"' in html
+
+    assert dash.get("/outreaches/enrichment-batches/enb_999/progress/").status_code == 404
+    assert dash.get("/outreaches/enrichment-batches/banana/progress/").status_code == 404
