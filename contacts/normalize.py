@@ -33,7 +33,10 @@ def normalize_phone(value: str, region: str | None = None) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException as exc:
-        raise InvalidContactDetail(f"Not a phone number: {exc}.") from None
+        reason = str(exc.args[0]).rstrip(".")
+        raise InvalidContactDetail(
+            f"Not a phone number: {reason[:1].lower()}{reason[1:]}."
+        ) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidContactDetail("Not a valid phone number for its country.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)

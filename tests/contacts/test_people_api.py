@@ -314,11 +314,6 @@ def test_bad_values_are_400_naming_the_field_and_nothing_is_written(api, payload
     assert not Person.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="normalize_phone quotes phonenumbers' message with its error code and a second "
-    "full stop: 'Not a phone number: (1) The string … number..'",
-)
 def test_text_that_is_no_phone_number_gets_a_clean_message(api):
     response = api.post(URL, {"first_name": "Ada", "phone": "call me"}, format="json")
 
