@@ -7,7 +7,7 @@ from outreach_site.filters import BooleanFilter, EnumFilter, PublicIdFilter
 from outreach_site.public_ids import PREFIXES
 
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
-from .models import Outreach
+from .models import Outreach, Sequence
 
 # `sort` values of seed 001 and the columns they order by.
 SORT_KEYS = {
@@ -83,3 +83,11 @@ def ordering(sort: str, direction: str) -> list:
         descending = direction == "desc"
         keys = [F(SORT_KEYS[sort]), F("id")]
     return [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+
+
+class SequenceFilterSet(django_filters.FilterSet):
+    active = BooleanFilter(help_text="true or false.")
+
+    class Meta:
+        model = Sequence
+        fields: list[str] = []

@@ -67,11 +67,6 @@ def test_filter_by_active(api, value, names):
     assert [s["name"] for s in items] == names
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SequenceViewSet builds `active` with filterset_fields, whose BooleanFilter ignores "
-    "values it cannot read instead of answering 400 like the other lists.",
-)
 def test_a_bad_active_value_is_400_naming_the_parameter(api):
     SequenceFactory()
 
