@@ -4,6 +4,7 @@ import copy
 from collections import defaultdict
 from urllib.parse import urlencode
 
+import django_filters
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -29,7 +30,7 @@ from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_publi
 from . import selectors, services
 from .choices import Outcome, PipelineState
 from .csv_export import export_lines
-from .filters import OutreachFilterSet
+from .filters import OutreachFilterSet, SequenceFilterSet
 from .forms import (
     BatchForm,
     OutreachForm,
@@ -425,38 +426,28 @@ def outreach_delete(request: HttpRequest, pk: int) -> HttpResponse:
 # --- sequences -------------------------------------------------------------------------------
 
 
+class SequenceListFilterSet(SequenceFilterSet):
+    """The API's sequence filters, plus a name search for the page's search box."""
+
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
+
+
 class SequenceListView(FilteredListView):
+    filterset_class = SequenceListFilterSet
     template_name = "sequences/list.html"
     title = "Sequences"
 
-    def get_filterset(self, request):
-        return _SequenceFilter(request)
-
     def get_queryset(self):
         return selectors.sequences_with_results().order_by("-active", "name", "id")
+
+    def customize_filter_form(self, form):
+        form.fields["q"].label = "Search"
+        form.fields["q"].widget.attrs.update({"type": "search", "placeholder": "Sequence name"})
 
     def get_context_data(self, **context):
         for sequence in context["page"].items:
             sequence.reply_rate = selectors.reply_rate(sequence.reply_count, sequence.sent_count)
         return context
-
-
-class _SequenceFilter:
-    """Sequences have no API FilterSet; this gives the list view its small search box."""
-
-    def __init__(self, request):
-        self.form = forms.Form()
-        self.q = (request.GET.get("q") or "").strip()[:200]
-        self.queryset = selectors.sequences_with_results().order_by("-active", "name", "id")
-
-    def is_valid(self) -> bool:
-        return True
-
-    @property
-    def qs(self):
-        if self.q:
-            return self.queryset.filter(name__icontains=self.q)
-        return self.queryset
 
 
 def _get_sequence(pk: int) -> Sequence:

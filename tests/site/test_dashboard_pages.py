@@ -351,3 +351,13 @@ def test_list_query_counts_do_not_grow_with_rows(dash, url, make):
     for _ in range(20):
         make()
     assert count() == one
+
+
+def test_sequence_list_uses_the_api_filterset(dash):
+    SequenceFactory(name="Live one", active=True)
+    SequenceFactory(name="Old one", active=False)
+    inactive = dash.get("/sequences/?active=false").content.decode()
+    assert "Old one" in inactive and "Live one" not in inactive
+    assert "Live one" in dash.get("/sequences/?q=live").content.decode()
+    bad = dash.get("/sequences/?active=maybe").content.decode()
+    assert "Use true or false." in bad
