@@ -674,7 +674,7 @@ class DemoDataBuilder:
                     "username": username,
                     "first_name": first,
                     "last_name": last,
-                    "email": f"{first}.{last}@outreach-demo.test".lower(),
+                    "email": f"{first}.{last}@outreach-demo.example.com".lower(),
                     "password": "!",
                     "date_joined": self.now - 400 * DAY,
                 }
@@ -732,7 +732,7 @@ class DemoDataBuilder:
                 local = company.pattern.format(f=first, l=last, i=first[0]).lower()
                 email = f"{local}@{company.domain}"
             elif rng.random() < 0.15:
-                email = f"{first}.{last}{rng.randint(1, 99)}@mail-demo.test".lower()
+                email = f"{first}.{last}{rng.randint(1, 99)}@mail.example.com".lower()
             if email in seen_emails:
                 local, _, domain = email.partition("@")
                 email = f"{local}{index}@{domain}"
