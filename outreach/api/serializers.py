@@ -78,7 +78,13 @@ class OutreachSerializer(serializers.ModelSerializer):
     channel = EnumField(Channel.choices, required=False)
     outreach_type = EnumField(OutreachType.choices, required=False, allow_null=True)
     current_state = EnumField(PipelineState.choices, read_only=True)
-    delivery_status = EnumField(DeliveryStatus.choices, read_only=True)
+    delivery_status = EnumField(
+        DeliveryStatus.choices,
+        required=False,
+        help_text="Seed 002's `status`. On create: reached from `pending` along the delivery "
+        "graph. On update: the current value is a no-op, the next state runs its transition, "
+        "anything else is 409.",
+    )
     outcome = EnumField(Outcome.choices, required=False)
     context = EnumField(Context.choices, required=False)
     skip_repliers = EnumField(SkipRepliers.choices, required=False)

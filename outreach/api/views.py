@@ -84,6 +84,13 @@ class OutreachViewSet(ServiceModelViewSet):
     fail_enrichment = transition_action("fail_enrichment")
     start = transition_action("start")
     wait = transition_action("wait")
+    # Delivery status (seed 002's `status`): one endpoint per transition of its table too.
+    run = transition_action("run")
+    perform = transition_action("perform")
+    fail = transition_action("fail")
+    abort = transition_action("abort")
+    cancel = transition_action("cancel")
+    retry = transition_action("retry")
 
     @extend_schema(
         summary="Assign a sequence to multiple outreaches",
