@@ -1,6 +1,8 @@
 """Settings, read from the environment so one file serves development, tests and production.
 
-Environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS.
+Environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS; with DEBUG off (production) also
+SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, CSRF_TRUSTED_ORIGINS, USE_X_FORWARDED_PROTO, STATIC_ROOT,
+CACHE_BACKEND/CACHE_LOCATION, API_THROTTLE_RATE (see "Security and production" below).
 """
 
 import os
@@ -53,6 +55,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "outreach_site.security.RequestBodyLimitMiddleware",
+    "outreach_site.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -110,7 +114,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -131,6 +135,63 @@ LOGOUT_REDIRECT_URL = "login"
 MAX_BATCH_IDS = 10_000
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Multipart bodies (the CSV import's 5 MB file and its form) may be a little larger.
+MAX_UPLOAD_BODY_SIZE = 6 * 1024 * 1024
+
+# --- Security and production -------------------------------------------------------------------
+# Every login form checks passwords through this backend, which stops guessing: after
+# LOGIN_FAILURE_LIMIT failed logins of one username from one address within LOGIN_FAILURE_WINDOW
+# seconds, no password is checked for them until the window ends (outreach_site/security.py).
+AUTHENTICATION_BACKENDS = ["outreach_site.security.RateLimitedModelBackend"]
+LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
+LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", str(15 * 60)))
+# Behind a reverse proxy every caller has the proxy's address; name the META key of the header the
+# proxy sets to the real one (e.g. HTTP_X_REAL_IP). Only safe when the proxy always sets it.
+LOGIN_CLIENT_IP_HEADER = os.environ.get("LOGIN_CLIENT_IP_HEADER", "")
+
+# Login failures and API throttling are counted in the cache. The default (local memory) is per
+# process: with several gunicorn workers each counts on its own. A shared cache makes the
+# limits exact, e.g. CACHE_BACKEND=django.core.cache.backends.redis.RedisCache.
+CACHES = {
+    "default": {
+        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
+        "LOCATION": os.environ.get("CACHE_LOCATION", "outreach"),
+    }
+}
+
+# Sent by SecurityMiddleware / XFrameOptionsMiddleware on every response (Django's defaults,
+# stated so they cannot drift).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (outreach_site.security.SecurityHeadersMiddleware). The dashboard runs
+# no inline script or style; Swagger UI on the docs page sets inline styles and data: images.
+_CSP_COMMON = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+CSP_DASHBOARD = f"{_CSP_COMMON}; script-src 'self'; style-src 'self'"
+CSP_API_DOCS = f"{_CSP_COMMON}; script-src 'self'; style-src 'self' 'unsafe-inline'"
+CSP_NON_HTML = "default-src 'none'; frame-ancestors 'none'; sandbox"
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+if not DEBUG:
+    # HTTPS only: redirect http (a TLS-terminating proxy says https in X-Forwarded-Proto, which
+    # must then be trusted), secure cookies, HSTS. /healthz stays reachable over plain http for
+    # probes on the app port. SECURE_SSL_REDIRECT=0 for a loopback run without TLS.
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    if env_bool("USE_X_FORWARDED_PROTO", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -149,6 +210,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "outreach_site.api.pagination.PagePerPagination",
     "DEFAULT_SCHEMA_CLASS": "outreach_site.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "outreach_site.api.exceptions.exception_handler",
+    # Per user, counted in the cache; beyond it 429 with Retry-After (api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["outreach_site.api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_RATE", "6000/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 if DEBUG:

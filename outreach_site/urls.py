@@ -3,12 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from outreach_site import views
+from outreach_site import health, views
 from outreach_site.api.router import router
+from outreach_site.security import RateLimitedLoginView
+
+# A page that fails because the database is down answers 503, not 500.
+handler500 = "outreach_site.health.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("healthz", health.healthz, name="healthz"),
+    path("login/", RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),

@@ -8,8 +8,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 pytestmark = pytest.mark.django_db
 
-# Pages that must answer anonymously (the login page itself and its static assets).
-PUBLIC = {"/login/"}
+# Pages that must answer anonymously: the login page itself, and the health check (which says
+# nothing but ok or unavailable; tests/reliability/test_faults.py).
+PUBLIC = {"/login/", "/healthz"}
 
 
 def concrete_paths(resolver=None, prefix=""):
