@@ -1,0 +1,205 @@
+"""Fuzzing the API with schemathesis: every operation of our own OpenAPI schema (the document
+`GET /api/schema` serves), authenticated with a token, through the WSGI app (no network). No
+answer is a 5xx, and every answer matches the schema: status code, content type and body.
+
+Bounded for CI: FUZZ_EXAMPLES examples per operation (default 12), derandomized so a run is
+reproducible; `FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz_api.py` digs
+deeper. Schema gaps found here that live in files owned elsewhere are pinned by the strict xfail
+tests at the end, and patched (only) in the copy of the schema the fuzzer validates against.
+"""
+
+import copy
+import hashlib
+import os
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from tests.factories import (
+    CompanyFactory,
+    FollowUpFactory,
+    JobFactory,
+    OutreachFactory,
+    SequenceFactory,
+    TagFactory,
+)
+
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
+
+
+# --- known gaps of the schema (each pinned by a strict xfail test below) ---------------------
+
+
+def _response_schema(document, path, method, status):
+    return document["paths"][path][method]["responses"][status]["content"]["application/json"][
+        "schema"
+    ]
+
+
+def _fix_known_gaps(document):
+    fixed = copy.deepcopy(document)
+    # 1. A 400 is `{"field": ["message"]}`, but also `{"detail": "JSON parse error…"}` and, for
+    #    nested input (sequence steps), `{"steps": [{"body_template": ["…"]}]}`.
+    for item in fixed["paths"].values():
+        for operation in item.values():
+            response = (
+                operation.get("responses", {}).get("400") if isinstance(operation, dict) else None
+            )
+            if response and "content" in response:
+                for media in response["content"].values():
+                    media["schema"] = {"type": "object", "additionalProperties": {}}
+    # 2. owner_id is null when the company has no owner (or there is no company).
+    for component in fixed["components"]["schemas"].values():
+        owner = component.get("properties", {}).get("owner_id")
+        if owner is not None and owner.get("type") == "string":
+            owner["nullable"] = True
+    # 3. /api/outreaches/stale answers the paginated list envelope, not one outreach.
+    stale = fixed["paths"]["/api/outreaches/stale"]["get"]["responses"]["200"]
+    stale["content"]["application/json"]["schema"] = {
+        "$ref": "#/components/schemas/PaginatedOutreachList"
+    }
+    return fixed
+
+
+schema = schemathesis.openapi.from_dict(_fix_known_gaps(SCHEMA))
+schema.app = get_wsgi_application()
+
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture
+def existing(db):
+    """One object of each kind, so that about half the calls with an id name a real one."""
+    outreach = OutreachFactory(job=JobFactory(), sequence=SequenceFactory(), tag=TagFactory())
+    return {
+        "/api/outreaches/": outreach.public_id,
+        "/api/people/": outreach.person.public_id,
+        "/api/companies/": CompanyFactory().public_id,
+        "/api/jobs/": outreach.job.public_id,
+        "/api/sequences/": outreach.sequence.public_id,
+        "/api/tags/": outreach.tag.name,
+        "/api/followups/": FollowUpFactory(outreach=outreach).public_id,
+    }
+
+
+@pytest.fixture
+def keep_test_connection():
+    """Requests go through the real WSGI handler, which closes a connection that is inside a
+    transaction when the request ends; the test's transaction must survive, as Django's own
+    test client arranges."""
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in signals:
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_settings(settings, clean_cache, keep_test_connection):
+    # The fuzzer sends requests faster than any person; throttling is tested on its own.
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"user": "1000000/min"},
+    }
+
+
+def _use_existing(case, existing):
+    """Put a real id in about half of the cases (chosen by the case's own content, so runs
+    stay reproducible)."""
+    parameters = case.path_parameters or {}
+    if not parameters:
+        return
+    digest = hashlib.sha256(repr(sorted(parameters.items())).encode()).digest()
+    if digest[0] % 2:
+        return
+    for prefix, value in existing.items():
+        if case.path.startswith(prefix):
+            name = next(iter(parameters))
+            case.path_parameters = {**parameters, name: value}
+            return
+
+
+@pytest.mark.django_db
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    derandomize=not os.environ.get("FUZZ_RANDOM"),
+    # No shrinking: a failure is reported as found, which keeps a failing run short.
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_api_operation(case, token, existing, fuzz_settings):
+    _use_existing(case, existing)
+    case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, checks=CHECKS)
+
+
+# --- the schema gaps, fixed where they live --------------------------------------------------
+
+
+def test_the_fuzzed_schema_is_the_served_schema(api):
+    served = api.get("/api/schema?format=json")
+    assert served.status_code == 200
+    assert served.json()["paths"].keys() == SCHEMA["paths"].keys()
+    assert served.json()["components"] == SCHEMA["components"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "outreach_site/api/schema.py FIELD_ERRORS documents a 400 as field -> list of strings, "
+        'but parse errors answer {"detail": "JSON parse error - …"} and nested input answers '
+        "nested objects; document additionalProperties as any JSON value (or oneOf string / "
+        "array / object)"
+    ),
+)
+def test_schema_documents_every_400_shape():
+    body = _response_schema(SCHEMA, "/api/tags", "post", "400")
+    schema_400 = SCHEMA["components"]["schemas"].get(body.get("$ref", "").split("/")[-1], body)
+    values = schema_400.get("additionalProperties")
+    assert values in ({}, True) or "oneOf" in values or "anyOf" in values
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "owner_id is null when the outreach has no company or the company no owner, but "
+        "PublicIdField's schema says a non-null string: outreach_site/api/fields.py should "
+        "document PublicIdField as nullable when its source can be None (e.g. an "
+        "OpenApiSerializerFieldExtension that adds nullable for source != 'pk')"
+    ),
+)
+def test_schema_says_owner_id_may_be_null():
+    assert SCHEMA["components"]["schemas"]["Outreach"]["properties"]["owner_id"].get("nullable")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason=(
+        "GET /api/outreaches/stale answers the paginated envelope {items, pagination} but is "
+        "documented as one Outreach: outreach/api/views.py should declare "
+        "@extend_schema(responses=OutreachSerializer(many=True)) on the stale action"
+    ),
+)
+def test_schema_documents_the_stale_list_as_paginated():
+    body = _response_schema(SCHEMA, "/api/outreaches/stale", "get", "200")
+    assert body["$ref"].endswith("/PaginatedOutreachList")
