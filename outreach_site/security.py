@@ -18,26 +18,23 @@ from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
 
-from outreach_site.middleware import API_PREFIXES, HTML_PAGES_UNDER_API
+from outreach_site.middleware import API_PREFIXES
 
 # --- Content-Security-Policy -----------------------------------------------------------------
 
 
-def _policy_for(path: str, content_type: str) -> str:
-    if not content_type.startswith("text/html"):
-        # JSON, CSV and the like are never rendered as documents of this site.
-        return settings.CSP_NON_HTML
-    if path.startswith(HTML_PAGES_UNDER_API):
-        return settings.CSP_API_DOCS
-    return settings.CSP_DASHBOARD
+def _policy_for(content_type: str) -> str:
+    if content_type.startswith("text/html"):
+        return settings.CSP_HTML
+    # JSON, CSV and the like are never rendered as documents of this site.
+    return settings.CSP_NON_HTML
 
 
 class SecurityHeadersMiddleware:
     """Adds the Content-Security-Policy and Permissions-Policy headers to every response.
 
-    The dashboard's policy allows scripts and styles from this site only (no inline code); the
-    API docs page needs inline styles for Swagger UI; anything that is not HTML gets a policy
-    that allows nothing at all.
+    HTML pages may load scripts and styles from this site only (no inline code, no eval);
+    anything that is not HTML gets a policy that allows nothing at all.
     """
 
     def __init__(self, get_response):
@@ -46,9 +43,7 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = _policy_for(
-                request.path_info, response.get("Content-Type", "")
-            )
+            response["Content-Security-Policy"] = _policy_for(response.get("Content-Type", ""))
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response
 

@@ -165,14 +165,13 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (outreach_site.security.SecurityHeadersMiddleware). The dashboard runs
-# no inline script or style; Swagger UI on the docs page sets inline styles and data: images.
-_CSP_COMMON = (
-    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-    "form-action 'self'; frame-ancestors 'none'"
+# Content-Security-Policy (outreach_site.security.SecurityHeadersMiddleware). No page runs inline
+# script or style (the dashboard, the admin, Swagger UI on the docs page: checked in chromium by
+# tests/reliability/test_browser_csp.py); Swagger UI's icons are data: images.
+CSP_HTML = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
-CSP_DASHBOARD = f"{_CSP_COMMON}; script-src 'self'; style-src 'self'"
-CSP_API_DOCS = f"{_CSP_COMMON}; script-src 'self'; style-src 'self' 'unsafe-inline'"
 CSP_NON_HTML = "default-src 'none'; frame-ancestors 'none'; sandbox"
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
