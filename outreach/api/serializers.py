@@ -95,6 +95,20 @@ class OutreachSerializer(serializers.ModelSerializer):
     body = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     error_description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
 
+    create_follow_up = serializers.BooleanField(
+        write_only=True,
+        required=False,
+        help_text="When the outreach is (or becomes) sent, schedule follow-up attempt 1. "
+        "Default true.",
+    )
+    follow_up_note = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=5_000,
+        help_text="Note for the scheduled follow-up.",
+    )
+
     class Meta:
         model = Outreach
         fields = [
@@ -127,6 +141,8 @@ class OutreachSerializer(serializers.ModelSerializer):
             "done_time",
             "created_at",
             "updated_at",
+            "create_follow_up",
+            "follow_up_note",
         ]
         read_only_fields = ["done_time", "created_at", "updated_at"]
 
@@ -224,3 +240,13 @@ class TagSerializer(serializers.ModelSerializer):
         model = Tag
         fields = ["name", "created_at"]
         read_only_fields = ["created_at"]
+
+
+class StaleQuerySerializer(serializers.Serializer):
+    hours = serializers.IntegerField(
+        required=False,
+        default=48,
+        min_value=1,
+        max_value=24 * 365,
+        help_text="Sent more than this many hours ago (default 48).",
+    )

@@ -1,3 +1,4 @@
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
@@ -7,7 +8,7 @@ from outreach_site.api.viewsets import ServiceModelViewSet
 from outreach_site.public_ids import PREFIXES, format_public_id
 
 from .. import services
-from ..filters import OutreachFilterSet
+from ..filters import OutreachFilterSet, SequenceFilterSet
 from ..models import Outreach, Sequence, Tag
 from ..state_machine import transition_spec
 from .enrichment import BatchStartEnrichmentResponseSerializer
@@ -18,6 +19,7 @@ from .serializers import (
     DeleteResponseSerializer,
     OutreachSerializer,
     SequenceSerializer,
+    StaleQuerySerializer,
     TagSerializer,
     TransitionRequestSerializer,
     TransitionSerializer,
@@ -137,6 +139,21 @@ class OutreachViewSet(ServiceModelViewSet):
         )
 
     @extend_schema(
+        summary="Stale outreaches: sent more than `hours` ago and still without an outcome",
+        description="Outcome none or no_response, oldest sent first, leaving out archived, "
+        "rejected and dormant jobs. Same envelope and pagination as the list.",
+        parameters=[StaleQuerySerializer],
+        filters=False,
+    )
+    @action(detail=False, methods=["get"], filterset_class=None)
+    def stale(self, request):
+        query = StaleQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        rows = Outreach.objects.for_api().stale(hours=query.validated_data["hours"])
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    @extend_schema(
         summary="State history of an outreach, oldest first",
         responses={200: TransitionSerializer(many=True)},
         filters=False,
@@ -153,7 +170,7 @@ class SequenceViewSet(ServiceModelViewSet):
     queryset = Sequence.objects.prefetch_related("steps").order_by("name", "id")
     serializer_class = SequenceSerializer
     public_id_prefix = PREFIXES["sequence"]
-    filterset_fields = ["active"]
+    filterset_class = SequenceFilterSet
 
     def create_object(self, data):
         return services.sequence_create(actor=self.request.user, **data)
@@ -174,7 +191,10 @@ class TagViewSet(ServiceModelViewSet):
     lookup_url_kwarg = "name"
 
     def get_object(self):
-        return get_object_or_404(self.get_queryset(), name=self.kwargs["name"])
+        name = self.kwargs["name"]
+        if "\x00" in name:  # PostgreSQL refuses NUL in text: no tag can have one
+            raise Http404
+        return get_object_or_404(self.get_queryset(), name=name)
 
     def create_object(self, data):
         return services.tag_create(actor=self.request.user, **data)
