@@ -631,14 +631,20 @@ class BatchAssignResult:
 def outreaches_batch_assign_sequence(
     *, ids: list[int], sequence: Sequence, actor: Actor
 ) -> BatchAssignResult:
-    """Put many outreaches on one sequence in a single UPDATE."""
-    updated = Outreach.objects.filter(pk__in=ids).update(
+    """Put many outreaches on one sequence in a single UPDATE.
+
+    The rows are locked in id order first, as batch transitions lock them, so an assignment and
+    a transition over overlapping ids wait for each other instead of deadlocking.
+    """
+    found = set(
+        Outreach.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list(
+            "pk", flat=True
+        )
+    )
+    updated = Outreach.objects.filter(pk__in=found).update(
         sequence=sequence, updated_at=timezone.now()
     )
-    not_found: list[str] = []
-    if updated < len(ids):
-        found = set(Outreach.objects.filter(pk__in=ids).values_list("pk", flat=True))
-        not_found = [format_public_id("out", pk) for pk in ids if pk not in found]
+    not_found = [format_public_id("out", pk) for pk in ids if pk not in found]
     return BatchAssignResult(
         updated_count=updated, sequence_name=sequence.name, not_found=not_found
     )

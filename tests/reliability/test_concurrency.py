@@ -173,15 +173,6 @@ def test_overlapping_batch_and_single_transitions_move_each_outreach_once(queued
     check_moves(run_threads(workers))
 
 
-@pytest.mark.xfail(
-    reason=(
-        "outreaches_batch_assign_sequence UPDATEs its rows in scan order without first locking "
-        "them in id order, so it deadlocks with batch transitions (which lock in id order); "
-        "see test_batch_assign_locks_rows_in_id_order"
-    ),
-    raises=OperationalError,
-    strict=False,  # a race: most runs deadlock, not every run
-)
 def test_overlapping_batches_assignments_and_single_transitions(queued_tasks_only, user):
     ids = outreaches()
     sequences = [SequenceFactory(), SequenceFactory()]
@@ -210,14 +201,6 @@ def _waits_for_a_lock(pid: int) -> bool:
     return row is not None and row[0] == "Lock"
 
 
-@pytest.mark.xfail(
-    reason=(
-        "outreaches_batch_assign_sequence must lock its rows in id order before the UPDATE "
-        "(select_for_update().filter(pk__in=ids).order_by('pk')), as batch transitions do; "
-        "its bare UPDATE takes row locks in scan order and deadlocks"
-    ),
-    strict=True,
-)
 def test_batch_assign_locks_rows_in_id_order(queued_tasks_only, user):
     """Deterministic: a batch transition holds the lower id and will want the higher one; the
     assignment's UPDATE scans the higher id first (its row version is earlier in the table).
