@@ -637,9 +637,10 @@ def outreaches_batch_assign_sequence(
     a transition over overlapping ids wait for each other instead of deadlocking.
     """
     found = set(
-        Outreach.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list(
-            "pk", flat=True
-        )
+        Outreach.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
     updated = Outreach.objects.filter(pk__in=found).update(
         sequence=sequence, updated_at=timezone.now()
