@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -142,12 +142,18 @@ def decide(outreach: Outreach, findings: Findings | None, base: dict[str, Any]) 
     )
 
 
-def _person_changes(person: Person, findings: Findings) -> dict[str, str]:
-    """The canonical (or inferred) values that differ from what the person has."""
+def _person_changes(person: Person, findings: Findings, used: set[str]) -> dict[str, str]:
+    """The canonical values that differ from what the person has.
+
+    An inferred value is only stored when an outreach used it (`used`), so every stored guess
+    has a history row saying how it was reached, and guesses never pass for given addresses.
+    """
     changes = {}
     for name in DETAIL_FIELDS:
         detail = findings.get(name)
-        if isinstance(detail, Found) and detail.value != getattr(person, name):
+        if not isinstance(detail, Found) or detail.value == getattr(person, name):
+            continue
+        if detail.source == "given" or name in used:
             changes[name] = detail.value
     return changes
 
@@ -270,30 +276,76 @@ def _record(
             output_field=DateTimeField(),
         ),
     )
-    _update_people(outreaches, moved, findings, now)
+    _update_people(outreaches, moved, decided, findings, now)
     return result
 
 
 def _update_people(
-    outreaches: list[Outreach], moved: dict[int, str], findings: dict[int, Findings], now
+    outreaches: list[Outreach],
+    moved: dict[int, str],
+    decided: dict[int, Decision],
+    findings: dict[int, Findings],
+    now,
 ) -> None:
-    """Store the normalised (and inferred) details of the people whose outreaches moved."""
-    changed: dict[int, Person] = {}
-    fields: set[str] = set()
+    """Store the normalised (and used inferred) details of the people whose outreaches moved."""
+    used: dict[int, set[str]] = defaultdict(set)
+    people: dict[int, Person] = {}
     for outreach in outreaches:
-        person = outreach.person
-        if outreach.pk not in moved or person is None or person.pk in changed:
-            continue
-        found = findings.get(person.pk)
-        changes = _person_changes(person, found) if found else {}
-        if changes:
-            for name, value in changes.items():
-                setattr(person, name, value)
-            person.updated_at = now
-            changed[person.pk] = person
-            fields.update(changes)
-    if changed:
-        Person.objects.bulk_update(changed.values(), [*sorted(fields), "updated_at"])
+        if outreach.pk in moved and outreach.person is not None:
+            people.setdefault(outreach.person.pk, outreach.person)
+            found = decided[outreach.pk].metadata.get("found")
+            if found:
+                used[outreach.person.pk].add(found["field"])
+    changes: dict[int, dict[str, str]] = {}
+    for pk, person in people.items():
+        found = findings.get(pk)
+        if found is not None and (person_changes := _person_changes(person, found, used[pk])):
+            changes[pk] = person_changes
+    for part in _within_parameter_limit(changes):
+        _set_columns(Person, part, now)
+
+
+# SQLite allows 999 parameters a statement; stay under it whatever the chunk size.
+_MAX_PARAMS = 900
+
+
+def _within_parameter_limit(changes: dict[int, dict[str, str]]) -> list[dict[int, dict]]:
+    parts: list[dict[int, dict]] = [{}]
+    used = 1  # updated_at
+    for pk, values in changes.items():
+        cost = 2 * len(values) + 1  # WHEN pk THEN value per field, and pk in the WHERE
+        if parts[-1] and used + cost > _MAX_PARAMS:
+            parts.append({})
+            used = 1
+        parts[-1][pk] = values
+        used += cost
+    return [part for part in parts if part]
+
+
+def _set_columns(model, changes: dict[int, dict[str, str]], now) -> None:
+    """One UPDATE giving each row its own values: `SET col = CASE id WHEN … END`.
+
+    What `bulk_update` writes, built directly: bulk_update resolves one ORM expression per row
+    and field, which cost more than the rest of a chunk together.
+    """
+    quote = connection.ops.quote_name
+    pk_column = quote(model._meta.pk.column)
+    assignments, params = [], []
+    for name in sorted({name for values in changes.values() for name in values}):
+        column = quote(model._meta.get_field(name).column)
+        rows = [(pk, values[name]) for pk, values in changes.items() if name in values]
+        whens = " ".join("WHEN %s THEN %s" for _ in rows)
+        assignments.append(f"{column} = CASE {pk_column} {whens} ELSE {column} END")
+        params.extend(item for row in rows for item in row)
+    assignments.append(f"{quote(model._meta.get_field('updated_at').column)} = %s")
+    params.append(connection.ops.adapt_datetimefield_value(now))
+    placeholders = ", ".join("%s" for _ in changes)
+    sql = (
+        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
+        f"WHERE {pk_column} IN ({placeholders})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, *changes])
 
 
 # --- recovery --------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import product
 
 # Letters that Unicode decomposition leaves alone, written the way mailbox names spell them.
@@ -84,6 +85,7 @@ PATTERN_NAMES = tuple(p.name for p in PATTERNS)
 _BY_NAME = {p.name: p for p in PATTERNS}
 
 
+@lru_cache(maxsize=4096)
 def fold(name: str, *, hyphens: str = "drop", umlauts: str = "plain") -> str:
     """A name part as a mailbox would spell it: ASCII, lower case, no spaces or apostrophes.
 
@@ -109,6 +111,7 @@ class Spellings:
     last: dict[tuple[str, str], str]
 
     @classmethod
+    @lru_cache(maxsize=4096)  # names repeat across colleagues and chunks
     def of(cls, first_name: str, last_name: str) -> "Spellings":
         styles = list(product(HYPHEN_STYLES, UMLAUT_STYLES))
         return cls(
@@ -152,13 +155,17 @@ class DomainPattern:
             return
         self.colleagues += 1
         local = local_part(address)
+        # Most names are spelt the same in every style: try each distinct spelling once.
+        variants: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for style in spellings.first:
+            variants.setdefault((spellings.first[style], spellings.last[style]), []).append(style)
         matched: set[str] = set()
         styles_seen: set[tuple[str, str]] = set()
-        for pattern in PATTERNS:
-            for style in spellings.first:
-                if _render(pattern, spellings.first[style], spellings.last[style]) == local:
+        for (first, last), styles in variants.items():
+            for pattern in PATTERNS:
+                if _render(pattern, first, last) == local:
                     matched.add(pattern.name)
-                    styles_seen.add(style)
+                    styles_seen.update(styles)
         self.following.update(matched)
         # Only an address that one style spells and the other does not shows the habit.
         hyphens = {s[0] for s in styles_seen}

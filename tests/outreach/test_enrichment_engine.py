@@ -240,6 +240,32 @@ def test_outreach_without_a_person_is_not_available(user, run_tasks):
     assert last_row(outreach).metadata["reason"] == "The outreach has no person to reach."
 
 
+def test_earlier_guesses_are_no_evidence_for_the_next_guess(user, run_tasks):
+    company = CompanyFactory(domain="solo.com")
+    PersonFactory(company=company, first_name="Ann", last_name="Bell", email="ann.bell@solo.com")
+    first, second = (
+        OutreachFactory(
+            person=PersonFactory(company=company, first_name=f, last_name="Roe", email="")
+        )
+        for f in ("Cy", "Di")
+    )
+    start([first], user, run_tasks)
+    start([second], user, run_tasks)
+    # Cy's inferred address does not count as a second colleague following first.last.
+    assert last_row(second).metadata["found"]["value"] == "di.roe@solo.com"
+    assert last_row(second).metadata["found"]["colleagues"] == 1
+    assert last_row(second).metadata["found"]["confidence"] == 0.5
+
+
+def test_an_inferred_email_is_stored_only_when_an_outreach_used_it(user, run_tasks, acme):
+    person = PersonFactory(company=acme, first_name="Ivy", last_name="Jones", email="")
+    person.phone = "(650) 253-0000"
+    person.save()
+    start([OutreachFactory(person=person, channel="phone")], user, run_tasks)
+    person.refresh_from_db()
+    assert (person.phone, person.email) == ("+16502530000", "")
+
+
 def test_the_person_gets_every_normalised_detail_whatever_the_channel(user, run_tasks):
     person = PersonFactory(
         email="Jane@ACME.com",
@@ -597,9 +623,9 @@ def test_a_chunk_costs_the_same_queries_whatever_its_size(user):
     assert small == large
 
 
-# Read outreaches, read colleagues, lock items, 2 × (savepoint, lock, UPDATE, INSERT, release),
-# mark items, count, update people, and the chunk's own savepoint and release.
-PER_CHUNK = 18
+# Read outreaches, colleagues and their guesses, lock items, 2 × (savepoint, lock, UPDATE,
+# INSERT, release), mark items, count, update people, the chunk's savepoint and release.
+PER_CHUNK = 19
 
 
 def test_a_batch_of_1000_finishes_with_constant_queries_per_chunk(
