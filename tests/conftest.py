@@ -1,6 +1,7 @@
 import contextlib
 
 import pytest
+from django.core.cache import cache
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -37,6 +38,8 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Background tasks run in the test's own thread, when the on-commit callbacks run.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Login lock-outs and API throttle counters live in the cache: no test inherits another's.
+    cache.clear()
 
 
 @pytest.fixture

@@ -23,6 +23,8 @@ from .serializers import (
     TagSerializer,
     TransitionRequestSerializer,
     TransitionSerializer,
+    outreach_list_columns,
+    outreach_list_items,
 )
 
 
@@ -71,6 +73,23 @@ class OutreachViewSet(ServiceModelViewSet):
     serializer_class = OutreachSerializer
     filterset_class = OutreachFilterSet
     public_id_prefix = PREFIXES["outreach"]
+
+    def list(self, request, *args, **kwargs):
+        """Ids first, then the page's rows as values() through the lean representation."""
+        columns = outreach_list_columns()
+        if columns is None:
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+
+        def rows(ids, filtered):
+            return (
+                Outreach.objects.filter(pk__in=ids)
+                .order_by(*filtered.query.order_by)
+                .values(*columns)
+            )
+
+        page = self.paginator.paginate_queryset(queryset, request, view=self, hydrate=rows)
+        return self.get_paginated_response(outreach_list_items(page))
 
     def create_object(self, data):
         return services.outreach_create(actor=self.request.user, **data)
@@ -143,6 +162,7 @@ class OutreachViewSet(ServiceModelViewSet):
         description="Outcome none or no_response, oldest sent first, leaving out archived, "
         "rejected and dormant jobs. Same envelope and pagination as the list.",
         parameters=[StaleQuerySerializer],
+        responses={200: OutreachSerializer(many=True)},
         filters=False,
     )
     @action(detail=False, methods=["get"], filterset_class=None)

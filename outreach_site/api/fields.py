@@ -2,7 +2,6 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,7 +9,6 @@ from outreach_site.enums import normalize_choice
 from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
 
 
-@extend_schema_field({"type": "string", "readOnly": True, "example": "out_42"})
 class PublicIdField(serializers.Field):
     """Read-only prefixed id of the object itself (or of a raw key given by `source`)."""
 
@@ -29,7 +27,6 @@ class PublicIdField(serializers.Field):
         return format_public_id(self.prefix, value)
 
 
-@extend_schema_field(OpenApiTypes.STR)
 class PublicIdRelatedField(serializers.RelatedField):
     """A reference written and read as a prefixed id; unknown ids are a 400 naming the field."""
 

@@ -1,5 +1,6 @@
 """OpenAPI generation: every operation documents the errors it can answer."""
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
@@ -14,7 +15,9 @@ class ErrorDetailSerializer(serializers.Serializer):
 FIELD_ERRORS = OpenApiResponse(
     response={
         "type": "object",
-        "additionalProperties": {"type": "array", "items": {"type": "string"}},
+        # Usually field -> list of messages; nested input nests, and unparsable JSON answers
+        # {"detail": "..."}.
+        "additionalProperties": {},
         "example": {"per": ["Must be at most 200."]},
     },
     description="Bad input: each key names the field or parameter at fault.",
@@ -44,3 +47,28 @@ def strip_trailing_slashes(result, generator, request, public):
     """Document paths the way seed 001 writes them (`/api/outreaches`); both forms work."""
     result["paths"] = {(path.rstrip("/") or "/"): item for path, item in result["paths"].items()}
     return result
+
+
+class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
+    """A prefixed id with its own prefix as the example; a reference may be null."""
+
+    target_class = "outreach_site.api.fields.PublicIdField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        return {
+            "type": "string",
+            "example": f"{field.prefix}_42",
+            "nullable": field.source != "pk",
+        }
+
+
+class PublicIdRelatedFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "outreach_site.api.fields.PublicIdRelatedField"
+
+    def map_serializer_field(self, auto_schema, direction):
+        field = self.target
+        schema = {"type": "string", "example": f"{field.prefix}_42"}
+        if field.allow_null:
+            schema["nullable"] = True
+        return schema

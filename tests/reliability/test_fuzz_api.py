@@ -4,11 +4,9 @@ answer is a 5xx, and every answer matches the schema: status code, content type 
 
 Bounded for CI: FUZZ_EXAMPLES examples per operation (default 12), derandomized so a run is
 reproducible; `FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz_api.py` digs
-deeper. Schema gaps found here that live in files owned elsewhere are pinned by the strict xfail
-tests at the end, and patched (only) in the copy of the schema the fuzzer validates against.
+deeper. The tests at the end pin the schema details the fuzzer once found wrong.
 """
 
-import copy
 import hashlib
 import os
 
@@ -39,7 +37,7 @@ EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
 
 
-# --- known gaps of the schema (each pinned by a strict xfail test below) ---------------------
+# --- the schema, as served ----------------------------------------------------------------------
 
 
 def _response_schema(document, path, method, status):
@@ -51,33 +49,7 @@ def _response_schema(document, path, method, status):
 STALE = "/api/outreaches/stale"
 
 
-def _fix_known_gaps(document):
-    fixed = copy.deepcopy(document)
-    # 1. A 400 is `{"field": ["message"]}`, but also `{"detail": "JSON parse error…"}` and, for
-    #    nested input (sequence steps), `{"steps": [{"body_template": ["…"]}]}`.
-    for item in fixed["paths"].values():
-        for operation in item.values():
-            response = (
-                operation.get("responses", {}).get("400") if isinstance(operation, dict) else None
-            )
-            if response and "content" in response:
-                for media in response["content"].values():
-                    media["schema"] = {"type": "object", "additionalProperties": {}}
-    # 2. owner_id is null when the company has no owner (or there is no company).
-    for component in fixed["components"]["schemas"].values():
-        owner = component.get("properties", {}).get("owner_id")
-        if owner is not None and owner.get("type") == "string":
-            owner["nullable"] = True
-    # 3. /api/outreaches/stale answers the paginated list envelope, not one outreach.
-    if STALE in fixed["paths"]:
-        stale = fixed["paths"][STALE]["get"]["responses"]["200"]
-        stale["content"]["application/json"]["schema"] = {
-            "$ref": "#/components/schemas/PaginatedOutreachList"
-        }
-    return fixed
-
-
-schema = schemathesis.openapi.from_dict(_fix_known_gaps(SCHEMA))
+schema = schemathesis.openapi.from_dict(SCHEMA)
 schema.app = get_wsgi_application()
 
 CHECKS = [
@@ -167,15 +139,6 @@ def test_the_fuzzed_schema_is_the_served_schema(api):
     assert served.json()["components"] == SCHEMA["components"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "outreach_site/api/schema.py FIELD_ERRORS documents a 400 as field -> list of strings, "
-        'but parse errors answer {"detail": "JSON parse error - …"} and nested input answers '
-        "nested objects; document additionalProperties as any JSON value (or oneOf string / "
-        "array / object)"
-    ),
-)
 def test_schema_documents_every_400_shape():
     body = _response_schema(SCHEMA, "/api/tags", "post", "400")
     schema_400 = SCHEMA["components"]["schemas"].get(body.get("$ref", "").split("/")[-1], body)
@@ -183,29 +146,10 @@ def test_schema_documents_every_400_shape():
     assert values in ({}, True) or "oneOf" in values or "anyOf" in values
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "owner_id is null when the outreach has no company or the company no owner, but "
-        "PublicIdField's schema says a non-null string: outreach_site/api/fields.py should "
-        "document PublicIdField as nullable when its source can be None (e.g. an "
-        "OpenApiSerializerFieldExtension that adds nullable for source != 'pk')"
-    ),
-)
 def test_schema_says_owner_id_may_be_null():
     assert SCHEMA["components"]["schemas"]["Outreach"]["properties"]["owner_id"].get("nullable")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "GET /api/outreaches/stale answers the paginated envelope {items, pagination} but is "
-        "documented as one Outreach: outreach/api/views.py should declare "
-        "@extend_schema(responses=OutreachSerializer(many=True)) on the stale action"
-    ),
-)
 def test_schema_documents_the_stale_list_as_paginated():
-    if STALE not in SCHEMA["paths"]:
-        pytest.xfail("no stale endpoint yet")
     body = _response_schema(SCHEMA, STALE, "get", "200")
     assert body["$ref"].endswith("/PaginatedOutreachList")
