@@ -66,7 +66,7 @@ def nav_current(context, prefix: str) -> SafeString:
     """`aria-current="page"` on the navigation link of the section being shown."""
     path = context["request"].path
     active = path == "/" if prefix == "/" else path.startswith(prefix)
-    return format_html(' aria-current="page"') if active else SafeString("")
+    return SafeString(' aria-current="page"' if active else "")
 
 
 @register.filter
