@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # The background worker started beside the web server by `make run` (empty: none).
-WORKER ?=
+WORKER ?= $(BIN)/python manage.py db_worker
 
 .PHONY: run test lint format install clean
 
