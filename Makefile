@@ -24,6 +24,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py bootstrap_demo --url http://$(HOST):$(PORT)/
+	$(BIN)/python manage.py enrich --stale
 	WORKER="$(WORKER)" scripts/serve.sh $(HOST):$(PORT)
 
 lint: $(STAMP)
