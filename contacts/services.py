@@ -44,11 +44,21 @@ def company_create(*, actor, **values: Any) -> Company:
 
 @transaction.atomic
 def company_update(*, company: Company, actor, **changes: Any) -> Company:
+    """Change a company; a new name or owner is copied onto its outreaches (the outreach list
+    sorts on those copies) in one UPDATE."""
     changes = _normalized(changes, {"domain": normalize_domain})
+    renamed = ("name" in changes and changes["name"] != company.name) or (
+        "owner" in changes and getattr(changes["owner"], "pk", None) != company.owner_id
+    )
     for name, value in changes.items():
         setattr(company, name, value)
     if changes:
         company.save(update_fields=[*changes, "updated_at"])
+    if renamed:
+        company.outreaches.update(
+            sort_company=company.name,
+            sort_owner=company.owner.get_username() if company.owner_id else None,
+        )
     return company
 
 

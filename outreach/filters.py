@@ -9,15 +9,18 @@ from outreach_site.public_ids import PREFIXES
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
 from .models import Outreach, Sequence
 
-# `sort` values of seed 001 and the columns they order by.
+# `sort` values of seed 001 and the columns they order by: company, sequence and owner names
+# are copied onto the outreach (Outreach.sort_*), so each sort reads one index of its table.
 SORT_KEYS = {
     "channel": "channel",
-    "company": "company__name",
+    "company": "sort_company",
     "status": "current_state",
-    "sequence": "sequence__name",
-    "owner": "company__owner__username",
+    "sequence": "sort_sequence",
+    "owner": "sort_owner",
 }
 DEFAULT_SORT = "created_at"
+# Sort keys that may be empty; empty ones come last in both directions.
+NULLABLE_SORT_KEYS = {"company", "sequence", "owner"}
 
 
 def _unfiltered(queryset, name, value):
@@ -75,14 +78,21 @@ class OutreachFilterSet(django_filters.FilterSet):
 
 
 def ordering(sort: str, direction: str) -> list:
-    """Order by the sort key, then by id in the same direction so pages never overlap."""
+    """Order by the sort key, then by id in the same direction so pages never overlap.
+
+    NULLS LAST is only written for the keys that can be empty: on a NOT NULL column it would
+    still stop PostgreSQL from reading the (key, id) index in that order.
+    """
     if not sort:
         descending = direction != "asc"
-        keys = [F("created_at"), F("id")]
+        key = F("created_at")
     else:
         descending = direction == "desc"
-        keys = [F(SORT_KEYS[sort]), F("id")]
-    return [k.desc(nulls_last=True) if descending else k.asc(nulls_last=True) for k in keys]
+        key = F(SORT_KEYS[sort])
+    nulls = {"nulls_last": True} if sort in NULLABLE_SORT_KEYS else {}
+    if descending:
+        return [key.desc(**nulls), F("id").desc()]
+    return [key.asc(**nulls), F("id").asc()]
 
 
 class SequenceFilterSet(django_filters.FilterSet):

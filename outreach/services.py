@@ -563,6 +563,8 @@ def outreaches_batch_transition(
     spec = transition_spec(name)
     if spec.has_conditions:
         raise ValueError(f"{name} has conditions and cannot run as a batch")
+    # An id named twice moves once, as it would one at a time.
+    ids = list(dict.fromkeys(ids))
     if name in ONE_AT_A_TIME_TRANSITIONS:
         raise ValueError(f"{name} checks or affects each outreach; use outreach_transition")
     states = dict(
@@ -643,7 +645,7 @@ def outreaches_batch_assign_sequence(
         .values_list("pk", flat=True)
     )
     updated = Outreach.objects.filter(pk__in=found).update(
-        sequence=sequence, updated_at=timezone.now()
+        sequence=sequence, sort_sequence=sequence.name, updated_at=timezone.now()
     )
     not_found = [format_public_id("out", pk) for pk in ids if pk not in found]
     return BatchAssignResult(
@@ -674,10 +676,14 @@ def sequence_update(
     *, sequence: Sequence, actor: Actor, steps: list[dict] | None = None, **changes: Any
 ) -> Sequence:
     """Change a sequence; when `steps` is given it replaces the steps as a whole."""
+    renamed = "name" in changes and changes["name"] != sequence.name
     for name, value in changes.items():
         setattr(sequence, name, value)
     if changes:
         sequence.save(update_fields=[*changes, "updated_at"])
+    if renamed:
+        # The outreach list sorts on a copy of the name.
+        sequence.outreaches.update(sort_sequence=sequence.name)
     if steps is not None:
         _sequence_replace_steps(sequence, steps)
     return sequence
@@ -694,6 +700,8 @@ def _sequence_replace_steps(sequence: Sequence, steps: list[dict]) -> None:
 @transaction.atomic
 def sequence_delete(*, sequence: Sequence, actor: Actor) -> None:
     """Delete a sequence; its outreaches keep going without one."""
+    # One UPDATE that also clears the sort key, instead of the per-chunk SET NULL of delete().
+    sequence.outreaches.update(sequence=None, sort_sequence=None)
     sequence.delete()
 
 

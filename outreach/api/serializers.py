@@ -1,3 +1,7 @@
+from collections.abc import Callable, Iterable
+from functools import cache, partial
+from typing import Any
+
 from rest_framework import serializers
 
 from contacts.models import Company, Person
@@ -9,7 +13,7 @@ from outreach_site.api.fields import (
     PublicIdRelatedField,
     RoundedPercentField,
 )
-from outreach_site.public_ids import PREFIXES
+from outreach_site.public_ids import PREFIXES, format_public_id
 
 from ..choices import (
     BodyType,
@@ -250,3 +254,62 @@ class StaleQuerySerializer(serializers.Serializer):
         max_value=24 * 365,
         help_text="Sent more than this many hours ago (default 48).",
     )
+
+
+# --- the list's lean path -----------------------------------------------------------------------
+
+# Sources of OutreachSerializer's read fields that are not columns, and the column behind each.
+_LIST_SOURCE_COLUMNS = {"pk": "id", "owner_pk": "company__owner_id"}
+_LIST_PLAIN_FIELDS = (
+    serializers.BooleanField,
+    serializers.CharField,
+    serializers.ChoiceField,
+    serializers.DateTimeField,
+    serializers.IntegerField,
+    RoundedPercentField,
+)
+
+
+@cache
+def _list_plan() -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...] | None:
+    """(key, column, conversion) for each field OutreachSerializer outputs, read from the
+    serializer itself so the two cannot drift; None when a field has no column to read."""
+    columns = {f.attname: f for f in Outreach._meta.concrete_fields}
+    plan = []
+    for name, field in OutreachSerializer().fields.items():
+        if field.write_only:
+            continue
+        source = field.source
+        if isinstance(field, PublicIdRelatedField):
+            column = Outreach._meta.get_field(source).attname
+            plan.append((name, column, partial(format_public_id, field.prefix)))
+        elif isinstance(field, PublicIdField):
+            column = _LIST_SOURCE_COLUMNS.get(source, source)
+            plan.append((name, column, partial(format_public_id, field.prefix)))
+        elif isinstance(field, serializers.SlugRelatedField):
+            plan.append((name, f"{source}__{field.slug_field}", None))
+        elif isinstance(field, _LIST_PLAIN_FIELDS) and source in columns:
+            plan.append((name, source, field.to_representation))
+        else:
+            return None
+    return tuple(plan)
+
+
+def outreach_list_columns() -> tuple[str, ...] | None:
+    """The values() columns the lean list path reads, or None when it cannot serve the list."""
+    plan = _list_plan()
+    return None if plan is None else tuple(column for _, column, _ in plan)
+
+
+def outreach_list_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What OutreachSerializer(many=True) gives for these outreaches, from values() rows of
+    outreach_list_columns(): no model instances, no per-row serializer (several times faster
+    for a page of 200). Empty values stay None, as the serializer leaves them."""
+    plan = _list_plan()
+    return [
+        {
+            name: None if (value := row[column]) is None else convert(value) if convert else value
+            for name, column, convert in plan
+        }
+        for row in rows
+    ]

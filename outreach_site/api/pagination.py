@@ -1,13 +1,32 @@
-"""Seed 001's pagination: `page` (1-based) and `per`, answered as {items, pagination}."""
+"""Seed 001's pagination: `page` (1-based) and `per`, answered as {items, pagination}.
+
+A page is read ids first: the filtered, ordered query selects only the page's ids (an index scan
+that skips `offset` entries without touching the rows), then the rows of those ids are loaded
+(by the view's `hydrate`, or from the same queryset). Both run as one statement.
+
+`total_count` is exact whenever that is cheap, and an estimate, said so in the response, when not:
+the matching rows are counted up to COUNT_EXACT_UP_TO, and when there are at most that many the
+count is exact. Beyond that, on PostgreSQL, it is the planner's row estimate for the filtered
+query (from table statistics; never below the rows the page proves exist), and `pagination`
+then also carries `"count_is_estimate": true, "count_method": "planner_estimate"`. SQLite, which
+has no such estimate, counts exactly. The count and the estimate are one statement, so a list is
+two queries after authentication, whatever the page size.
+"""
 
 import math
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
 DEFAULT_PER = 50
 MAX_PER = 200
+# Counting this many rows is a few milliseconds on any indexed filter; past it, estimate.
+COUNT_EXACT_UP_TO = 10_000
+ESTIMATE_METHOD = "planner_estimate"
+MAX_OFFSET = 2**62
 
 
 def parse_positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
@@ -26,31 +45,78 @@ def parse_positive_int(params, name: str, default: int, maximum: int | None = No
     return value
 
 
+def page_of(queryset, offset: int, limit: int, hydrate=None) -> list:
+    """The rows at [offset, offset + limit) of an ordered queryset, selected by id first."""
+    ids = queryset.values("pk")[offset : offset + limit]
+    if hydrate is not None:
+        return list(hydrate(ids, queryset))
+    return list(queryset.filter(pk__in=ids))
+
+
+def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
+    """How many rows the queryset matches, and None when exact or the estimate's method.
+
+    Exact up to COUNT_EXACT_UP_TO (and always on databases other than PostgreSQL); beyond it
+    PostgreSQL's planner estimate, raised to `at_least` (rows the caller has seen to exist).
+    """
+    rows = queryset.order_by().values("pk")
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return rows.count(), None
+    try:
+        capped_sql, capped_params = rows[: COUNT_EXACT_UP_TO + 1].query.sql_with_params()
+        full_sql, full_params = rows.query.sql_with_params()
+    except EmptyResultSet:  # a filter no row can match (e.g. a value past the column's range)
+        return 0, None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT counted.n, CASE WHEN counted.n > %s THEN api_count_estimate(%s) END "
+            f"FROM (SELECT COUNT(*) AS n FROM ({capped_sql}) AS capped) AS counted",
+            [
+                COUNT_EXACT_UP_TO,
+                connection.ops.compose_sql(full_sql, full_params),
+                *capped_params,
+            ],
+        )
+        counted, estimate = cursor.fetchone()
+    if counted <= COUNT_EXACT_UP_TO:
+        return counted, None
+    return max(estimate or 0, counted, at_least), ESTIMATE_METHOD
+
+
 class PagePerPagination(BasePagination):
     page_query_param = "page"
     per_query_param = "per"
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def paginate_queryset(self, queryset, request, view=None, hydrate=None):
+        """The page's rows; `hydrate(ids, queryset)` loads them (default: the queryset)."""
         self.page = parse_positive_int(request.query_params, self.page_query_param, 1)
         self.per = parse_positive_int(
             request.query_params, self.per_query_param, DEFAULT_PER, MAX_PER
         )
-        self.total_count = queryset.count()
         offset = (self.page - 1) * self.per
-        if offset >= self.total_count:
-            return []
-        return list(queryset[offset : offset + self.per])
+        # No table holds that many rows, and databases refuse offsets past 64 bits.
+        rows = page_of(queryset, offset, self.per, hydrate) if offset < MAX_OFFSET else []
+        # Counted even when this page shows where the rows end, so that every page costs the
+        # same queries; a full page proves at least one more row.
+        seen = offset + len(rows) + (1 if len(rows) == self.per else 0)
+        self.total_count, self.count_method = count_matching(queryset, at_least=seen)
+        return rows
 
     def get_paginated_response(self, data):
         return Response({"items": data, "pagination": self.pagination_info()})
 
     def pagination_info(self) -> dict:
-        return {
+        info = {
             "current_page": self.page,
             "per_page": self.per,
             "total_pages": math.ceil(self.total_count / self.per),
             "total_count": self.total_count,
         }
+        if self.count_method is not None:
+            info["count_is_estimate"] = True
+            info["count_method"] = self.count_method
+        return info
 
     def get_paginated_response_schema(self, schema):
         return {
@@ -66,6 +132,17 @@ class PagePerPagination(BasePagination):
                         "per_page": {"type": "integer", "example": DEFAULT_PER},
                         "total_pages": {"type": "integer", "example": 2},
                         "total_count": {"type": "integer", "example": 55},
+                        "count_is_estimate": {
+                            "type": "boolean",
+                            "description": "Present (true) only when total_count is an "
+                            f"estimate: more than {COUNT_EXACT_UP_TO:,} rows match.",
+                        },
+                        "count_method": {
+                            "type": "string",
+                            "enum": [ESTIMATE_METHOD],
+                            "description": "How the estimate was made: the PostgreSQL "
+                            "planner's row estimate for the filtered query.",
+                        },
                     },
                 },
             },

@@ -680,6 +680,8 @@ class DemoDataBuilder:
                 }
             )
         self.close(writer, "owners")
+        # Outreaches carry their owner's username as a sort key.
+        self.usernames = {pk: name for name, pk in ids.items()}
         return [ids[name] for name in usernames]
 
     def build_companies(self, owners: list[int]) -> list[_Company]:
@@ -831,6 +833,8 @@ class DemoDataBuilder:
             ids.append(pk)
         self.close(sequences, "sequences")
         self.close(steps, "sequence_steps")
+        # Outreaches carry their sequence's name as a sort key.
+        self.sequence_names = dict(zip(ids, names, strict=True))
         return ids
 
     def build_jobs(self, companies: list[_Company]) -> None:
@@ -1012,6 +1016,10 @@ class DemoDataBuilder:
                 "created_by_id": actor,
                 "created_at": created,
                 "updated_at": at,
+                # The copies the list sorts by (Outreach.copy_sort_keys).
+                "sort_company": company.name if company else None,
+                "sort_owner": self.usernames.get(company.owner_id) if company else None,
+                "sort_sequence": self.sequence_names.get(sequence_id),
             }
             outreaches.add(row)
             if job_id is not None:

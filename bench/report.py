@@ -1,0 +1,121 @@
+"""The Markdown tables of a bench run, and where the run happened."""
+
+import os
+import platform
+import sys
+from importlib import metadata
+from typing import Any
+
+PACKAGES = ("Django", "djangorestframework", "django-filter", "django-fsm-2", "psycopg", "orjson")
+BACKEND_TITLES = {"postgresql": "PostgreSQL", "sqlite": "SQLite"}
+
+
+def versions() -> dict[str, str]:
+    found = {"python": sys.version.split()[0]}
+    for name in PACKAGES:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            found[name] = "-"
+    return found
+
+
+def machine() -> dict[str, Any]:
+    info: dict[str, Any] = {"platform": platform.platform(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    info["cpu"] = line.split(":", 1)[1].strip()
+                    break
+        with open("/proc/meminfo") as meminfo:
+            total_kb = int(meminfo.readline().split()[1])
+            info["memory_gb"] = round(total_kb / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return info
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if value < 10 else f"{value:.1f}"
+
+
+def _misses(result: dict[str, Any]) -> str:
+    missed = [name for name, ok in result.get("meets", {}).items() if not ok]
+    return "✓" if not missed else "✗ " + ", ".join(missed)
+
+
+def backend_markdown(figures: dict[str, Any]) -> str:
+    title = BACKEND_TITLES.get(figures["vendor"], figures["vendor"])
+    rows = figures["rows"]
+    outreaches = rows.get("outreach.Outreach", 0)
+    lines = [
+        f"### {title}: {outreaches:,} outreaches",
+        "",
+        f"{figures['database'].split(' on ')[0]}; "
+        + ", ".join(f"{label.split('.')[1]} {count:,}" for label, count in rows.items())
+        + ".",
+        "",
+    ]
+    results = figures["results"]
+    reads = [r for r in results if r["kind"] in ("list", "detail", "dashboard")]
+    if reads:
+        lines += [
+            "| scenario | p50 ms | p95 ms | queries | raw SQL p50 | ours ÷ raw | naive p50 | "
+            "naive ÷ ours | total_count | targets |",
+            "|---|--:|--:|--:|--:|--:|--:|--:|---|---|",
+        ]
+        for r in reads:
+            naive = r.get("naive")
+            count = ""
+            if "total_count" in r:
+                count = f"{r['total_count']:,}"
+                if r.get("count_method", "exact") != "exact":
+                    count += f" ({r['count_method']})"
+            lines.append(
+                f"| {r['kind']}: {r['name']} | {_ms(r['ours']['median_ms'])} | "
+                f"{_ms(r['ours']['p95_ms'])} | {r['queries']} | {_ms(r['raw']['median_ms'])} | "
+                f"{r['ratio_raw']:.2f} | {_ms(naive['median_ms']) if naive else '–'} | "
+                f"{(str(r['speedup_naive']) + '×') if naive else '–'} | {count} | "
+                f"{_misses(r)}{' (Memoize)' if r.get('memoize') else ''} |"
+            )
+        lines.append("")
+    batches = [r for r in results if r["kind"] == "batch"]
+    if batches:
+        lines += [
+            "| batch | moved | p50 ms | p95 ms | queries | per-object p50 | speedup | targets |",
+            "|---|--:|--:|--:|--:|--:|--:|---|",
+        ]
+        for r in batches:
+            lines.append(
+                f"| {r['name']} | {r['moved']:,} | {_ms(r['ours']['median_ms'])} | "
+                f"{_ms(r['ours']['p95_ms'])} | {r['queries']} | "
+                f"{_ms(r['per_object']['median_ms'])} | {r['speedup_per_object']}× | "
+                f"{_misses(r)} |"
+            )
+        lines.append("")
+    for r in results:
+        if r["kind"] == "enrichment":
+            lines.append(
+                f"Enrichment: {r['name']}: {_ms(r['ours']['median_ms'])} ms, "
+                f"**{r['per_second']:,} outreaches/s** ({_misses(r)}).\n"
+            )
+    return "\n".join(lines)
+
+
+def markdown(run: dict[str, Any]) -> str:
+    info = run["machine"]
+    header = [
+        f"## Bench {run['started_at']}",
+        "",
+        f"{info.get('cpu', '?')}, {info.get('cpus')} CPUs, {info.get('memory_gb', '?')} GB; "
+        + ", ".join(f"{k} {v}" for k, v in run["versions"].items())
+        + f". Repeats: {run['options']['repeat']} (naive: up to {run['options']['naive_repeat']}).",
+        "Targets (BENCHMARKS.md) are set for PostgreSQL at 1M outreaches; ✗ names the missed ones.",
+        "",
+    ]
+    return "\n".join(header + [backend_markdown(f) for f in run["backends"].values()])

@@ -1,0 +1,121 @@
+"""Starts one child per database, gathers the figures, prints and writes the report."""
+
+import datetime
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import dj_database_url
+from django.conf import settings
+
+from . import report
+
+RESULTS_DIR = Path(settings.BASE_DIR) / "bench-results"
+PG_DATABASE = "bench_outreach"
+GROUPS = ("list", "detail", "dashboard", "batch", "enrichment")
+# The child's environment: its own database, no throttling of its thousands of requests.
+CHILD_ENV = {
+    "API_THROTTLE_RATE": "100000000/min",
+    "ALLOWED_HOSTS": "testserver,localhost,127.0.0.1",
+    "LOG_LEVEL": "WARNING",
+}
+
+
+def postgres_url(base_url: str) -> str:
+    """The bench database on the server of `base_url`, created when missing."""
+    import psycopg
+
+    config = dj_database_url.parse(base_url)
+    with psycopg.connect(
+        dbname=config["NAME"],
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE])
+        if exists.fetchone() is None:
+            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
+    parts = urlsplit(base_url)
+    return urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
+
+
+def backend_urls(backends: list[str], outreaches: int) -> dict[str, str]:
+    urls = {}
+    base_url = os.environ.get("DATABASE_URL", "")
+    if "sqlite" in backends:
+        urls["sqlite"] = f"sqlite:///{RESULTS_DIR / f'bench_outreach_{outreaches}.sqlite3'}"
+    if "postgresql" in backends:
+        if base_url.startswith(("postgres://", "postgresql://")):
+            urls["postgresql"] = postgres_url(base_url)
+        else:
+            sys.stderr.write("DATABASE_URL is not PostgreSQL: PostgreSQL skipped.\n")
+    return urls
+
+
+def run(
+    *,
+    outreaches: int,
+    repeat: int,
+    naive_repeat: int,
+    seed: int,
+    backends: list[str],
+    groups: list[str],
+    only: str,
+    fresh: bool,
+    explain: bool,
+    stdout,
+) -> Path:
+    RESULTS_DIR.mkdir(exist_ok=True)
+    started = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    options = {
+        "outreaches": outreaches,
+        "repeat": repeat,
+        "naive_repeat": naive_repeat,
+        "seed": seed,
+        "groups": groups,
+        "only": only,
+    }
+    figures = {}
+    for vendor, url in backend_urls(backends, outreaches).items():
+        output = RESULTS_DIR / f"bench-{stamp}-{vendor}.part.json"
+        command = [
+            sys.executable,
+            "manage.py",
+            "bench",
+            "--child",
+            str(output),
+            f"--outreaches={outreaches}",
+            f"--repeat={repeat}",
+            f"--naive-repeat={naive_repeat}",
+            f"--seed={seed}",
+            f"--groups={','.join(groups)}",
+            f"--only={only}",
+        ]
+        if fresh:
+            command.append("--fresh")
+        if not explain:
+            command.append("--no-explain")
+        env = {**os.environ, **CHILD_ENV, "DATABASE_URL": url}
+        subprocess.run(command, cwd=settings.BASE_DIR, env=env, check=True)
+        figures[vendor] = json.loads(output.read_text())
+        output.unlink()
+    result = {
+        "started_at": started.isoformat(),
+        "options": options,
+        "versions": report.versions(),
+        "machine": report.machine(),
+        "backends": figures,
+    }
+    text = report.markdown(result)
+    stdout.write(text + "\n")
+    json_path = RESULTS_DIR / f"bench-{stamp}.json"
+    json_path.write_text(json.dumps(result, indent=1, default=str))
+    (RESULTS_DIR / f"bench-{stamp}.md").write_text(text + "\n")
+    stdout.write(f"Wrote {json_path} and {json_path.with_suffix('.md')}\n")
+    return json_path

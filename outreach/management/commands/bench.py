@@ -1,0 +1,90 @@
+"""`manage.py bench --outreaches N --repeat R`: the BENCHMARKS.md scenarios with baselines.
+
+Runs against SQLite and, when DATABASE_URL points to PostgreSQL, against PostgreSQL too, each in
+its own bench database. The work lives in the `bench` package; this is its entry point.
+"""
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from bench import child, runner
+from outreach.management.commands.seed_demo import DEFAULT_SEED, positive_int
+
+
+def _names(text: str, allowed: tuple[str, ...]) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = set(names) - set(allowed)
+    if unknown:
+        raise CommandError(f"Unknown: {', '.join(sorted(unknown))}. Use {', '.join(allowed)}.")
+    return names
+
+
+class Command(BaseCommand):
+    help = "Benchmark the list, detail, dashboard, batch and enrichment paths against baselines."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--outreaches",
+            type=positive_int,
+            default=20_000,
+            help="Size of the seeded data set (default 20000, about a minute in all).",
+        )
+        parser.add_argument(
+            "--repeat", type=positive_int, default=15, help="Timed runs per scenario (default 15)."
+        )
+        parser.add_argument(
+            "--naive-repeat",
+            type=positive_int,
+            default=5,
+            help="Timed runs of the naive-DRF baseline (default 5; fewer once it has taken 6 s).",
+        )
+        parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed_demo's seed.")
+        parser.add_argument(
+            "--backends",
+            default="sqlite,postgresql",
+            help="sqlite, postgresql or both (default; PostgreSQL only when DATABASE_URL is).",
+        )
+        parser.add_argument(
+            "--groups",
+            default=",".join(runner.GROUPS),
+            help=f"Scenario groups to run (default all: {', '.join(runner.GROUPS)}).",
+        )
+        parser.add_argument(
+            "--only", default="", help="Run only the list scenarios whose name contains this."
+        )
+        parser.add_argument(
+            "--fresh", action="store_true", help="Seed again even when the data set is there."
+        )
+        parser.add_argument(
+            "--no-explain", action="store_true", help="Skip the EXPLAIN ANALYZE of each query."
+        )
+        parser.add_argument("--child", metavar="OUTPUT", help="(internal) run one database.")
+
+    def handle(self, *args, **options) -> None:
+        groups = _names(options["groups"], runner.GROUPS)
+        if options["child"]:
+            child.run(
+                outreaches=options["outreaches"],
+                seed=options["seed"],
+                repeat=options["repeat"],
+                naive_repeat=options["naive_repeat"],
+                fresh=options["fresh"],
+                explain=not options["no_explain"],
+                selected=set(groups),
+                only=options["only"],
+                output=Path(options["child"]),
+            )
+            return
+        runner.run(
+            outreaches=options["outreaches"],
+            repeat=options["repeat"],
+            naive_repeat=options["naive_repeat"],
+            seed=options["seed"],
+            backends=_names(options["backends"], ("sqlite", "postgresql")),
+            groups=groups,
+            only=options["only"],
+            fresh=options["fresh"],
+            explain=not options["no_explain"],
+            stdout=self.stdout,
+        )

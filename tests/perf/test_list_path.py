@@ -1,0 +1,147 @@
+"""The list's fast path answers exactly what the serializer would, and counts honestly."""
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from outreach.api.serializers import (
+    OutreachSerializer,
+    outreach_list_columns,
+    outreach_list_items,
+)
+from outreach.models import Outreach
+from outreach_site.api import pagination
+from tests.factories import (
+    CompanyFactory,
+    OutreachFactory,
+    PersonFactory,
+    SequenceFactory,
+    TagFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def varied(db):
+    """Outreaches with and without each reference, in several states, with dates set."""
+    owner = UserFactory(username="owner-b")
+    owned = CompanyFactory(name="Owned", owner=owner)
+    ownerless = CompanyFactory(name="Ownerless", owner=None)
+    sequence = SequenceFactory(name="Cadence")
+    tag = TagFactory(name="warm")
+    now = timezone.now()
+    return [
+        OutreachFactory(
+            person=PersonFactory(company=owned),
+            company=owned,
+            sequence=sequence,
+            tag=tag,
+            outreach_type="GMail_DirectMessage",
+            message_id="<a@b>",
+            sent_at=now,
+            subject="Hello",
+            state="ready",
+            delivery="performed",
+        ),
+        OutreachFactory(person=PersonFactory(company=ownerless), company=ownerless),
+        OutreachFactory(person=None, company=None, channel="phone", approved=True),
+        OutreachFactory(person=PersonFactory(company=None), company=None, state="waiting"),
+    ]
+
+
+def test_lean_items_equal_the_serializer_output(varied):
+    columns = outreach_list_columns()
+    assert columns is not None, "every OutreachSerializer field must map to a column"
+    rows = Outreach.objects.order_by("pk").values(*columns)
+    expected = [OutreachSerializer(o).data for o in Outreach.objects.for_api().order_by("pk")]
+    items = outreach_list_items(rows)
+    assert items == [dict(e) for e in expected]
+    assert [list(i) for i in items] == [list(e) for e in expected]  # same key order too
+
+
+def test_list_endpoint_answers_the_serializer_output(api, varied):
+    body = api.get("/api/outreaches?direction=asc").json()
+    expected = [dict(OutreachSerializer(o).data) for o in Outreach.objects.for_api().order_by("pk")]
+    assert body["items"] == expected
+
+
+def test_sort_keys_are_copied_and_follow_renames(api, varied, user):
+    from contacts.services import company_update
+    from outreach.services import (
+        outreach_update,
+        outreaches_batch_assign_sequence,
+        sequence_delete,
+        sequence_update,
+    )
+
+    first = Outreach.objects.get(pk=varied[0].pk)
+    assert (first.sort_company, first.sort_owner, first.sort_sequence) == (
+        "Owned",
+        "owner-b",
+        "Cadence",
+    )
+    company = first.company
+    company_update(company=company, actor=user, name="Renamed", owner=user)
+    sequence_update(sequence=first.sequence, actor=user, name="Cadence 2")
+    first.refresh_from_db()
+    assert (first.sort_company, first.sort_owner, first.sort_sequence) == (
+        "Renamed",
+        "alice",
+        "Cadence 2",
+    )
+    user.username = "alice2"
+    user.save()
+    first.refresh_from_db()
+    assert first.sort_owner == "alice2"
+
+    other = SequenceFactory(name="Other")
+    outreaches_batch_assign_sequence(ids=[varied[1].pk], sequence=other, actor=user)
+    assert Outreach.objects.get(pk=varied[1].pk).sort_sequence == "Other"
+    outreach_update(outreach=varied[2], actor=user, company=company)
+    assert Outreach.objects.get(pk=varied[2].pk).sort_company == "Renamed"
+    sequence_delete(sequence=other, actor=user)
+    row = Outreach.objects.get(pk=varied[1].pk)
+    assert (row.sequence_id, row.sort_sequence) == (None, None)
+
+
+def test_empty_sort_keys_come_last_in_both_directions(api, varied):
+    for direction in ("asc", "desc"):
+        items = api.get(f"/api/outreaches?sort=sequence&direction={direction}").json()["items"]
+        assert [i["sequence_id"] is None for i in items] == [False, True, True, True]
+        items = api.get(f"/api/outreaches?sort=owner&direction={direction}").json()["items"]
+        assert items[0]["owner_id"] is not None
+        assert [i["owner_id"] for i in items[1:]] == [None, None, None]
+
+
+def test_exact_counts_keep_the_four_keys(api, varied):
+    pagination_info = api.get("/api/outreaches?per=3").json()["pagination"]
+    assert pagination_info == {
+        "current_page": 1,
+        "per_page": 3,
+        "total_pages": 2,
+        "total_count": 4,
+    }
+
+
+def test_large_counts_are_estimated_and_say_so(api, varied, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    info = api.get("/api/outreaches?per=3").json()["pagination"]
+    if connection.vendor != "postgresql":
+        # No estimator on SQLite: counted exactly, and said nothing.
+        assert info == {"current_page": 1, "per_page": 3, "total_pages": 2, "total_count": 4}
+        return
+    assert info["count_is_estimate"] is True
+    assert info["count_method"] == "planner_estimate"
+    # Never below what the page proves: three rows shown and a full page means at least four.
+    assert info["total_count"] >= 4
+    assert info["total_pages"] == -(-info["total_count"] // 3)
+    deep = api.get("/api/outreaches?per=1&page=4").json()["pagination"]
+    assert deep["total_count"] >= 5  # a full page 4 of per=1 proves five rows
+
+
+def test_a_page_beyond_any_table_is_empty_not_an_error(api, varied):
+    response = api.get(f"/api/outreaches?page={2**62}&per=200")
+    assert response.status_code == 200
+    assert response.json()["items"] == []
