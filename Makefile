@@ -2,6 +2,9 @@
 #   make run   - install, migrate, demo login + data, serve on http://127.0.0.1:8000/
 #   make test  - lint, migrations check and the whole test suite
 # Both use $DATABASE_URL when set (SQLite in ./outreach.sqlite3 otherwise).
+# make bench  - the BENCHMARKS.md scenarios against their baselines, on SQLite and (when
+#               DATABASE_URL is PostgreSQL) PostgreSQL, in bench databases of their own; tables
+#               and JSON under bench-results/. Size and repeats: BENCH_ARGS="--outreaches 1000000".
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -11,7 +14,7 @@ PORT ?= 8000
 # The background worker started beside the web server by `make run` (empty: none).
 WORKER ?= $(BIN)/python manage.py db_worker
 
-.PHONY: run test lint format install clean
+.PHONY: run test lint format install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +44,9 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS) || { status=$$?; \
 		if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 0; fi; \
 		exit $$status; }
+
+bench: $(STAMP)
+	$(BIN)/python manage.py bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
