@@ -189,10 +189,18 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
             models.Index(fields=["current_state", "id"], name="outreach_state_idx"),
             models.Index(fields=["delivery_status", "id"], name="outreach_delivery_idx"),
             models.Index(fields=["outcome", "sent_at"], name="outreach_outcome_sent_idx"),
-            models.Index(fields=["person", "id"], name="outreach_person_idx"),
-            models.Index(fields=["company", "id"], name="outreach_company_idx"),
-            models.Index(fields=["sequence", "id"], name="outreach_sequence_idx"),
-            models.Index(fields=["job", "id"], name="outreach_job_idx"),
+            # A person's, company's, sequence's or job's outreaches newest first (the list's
+            # default order) straight from the index, however old or rare they are.
+            models.Index(
+                fields=["person", "-created_at", "-id"], name="outreach_person_created_idx"
+            ),
+            models.Index(
+                fields=["company", "-created_at", "-id"], name="outreach_company_created_idx"
+            ),
+            models.Index(
+                fields=["sequence", "-created_at", "-id"], name="outreach_sequence_created_idx"
+            ),
+            models.Index(fields=["job", "-created_at", "-id"], name="outreach_job_created_idx"),
             # One per sort key, ascending; descending with nulls last needs its own index on
             # PostgreSQL, created by migration 0003 (SQLite cannot declare one, nor needs it).
             models.Index(fields=["sort_company", "id"], name="outreach_sort_company_idx"),

@@ -2,7 +2,10 @@ from collections.abc import Callable, Iterable
 from functools import cache, partial
 from typing import Any
 
-from rest_framework import serializers
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from contacts.models import Company, Person
 from jobs.models import Job
@@ -270,6 +273,22 @@ _LIST_PLAIN_FIELDS = (
 )
 
 
+def _default_iso(field: serializers.DateTimeField) -> bool:
+    """The field writes aware datetimes as ISO 8601 in the current time zone (DRF's default)."""
+    return (
+        settings.USE_TZ
+        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+        and not hasattr(field, "timezone")
+    )
+
+
+def _iso_datetime(value) -> str:
+    """What DateTimeField.to_representation gives for an aware datetime in its default setup
+    (current time zone, ISO 8601, UTC as Z), without its per-value lookups."""
+    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 @cache
 def _list_plan() -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...] | None:
     """(key, column, conversion) for each field OutreachSerializer outputs, read from the
@@ -288,6 +307,8 @@ def _list_plan() -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...] | N
             plan.append((name, column, partial(format_public_id, field.prefix)))
         elif isinstance(field, serializers.SlugRelatedField):
             plan.append((name, f"{source}__{field.slug_field}", None))
+        elif isinstance(field, serializers.DateTimeField) and _default_iso(field):
+            plan.append((name, source, _iso_datetime))
         elif isinstance(field, _LIST_PLAIN_FIELDS) and source in columns:
             plan.append((name, source, field.to_representation))
         else:

@@ -4,13 +4,14 @@ A page is read ids first: the filtered, ordered query selects only the page's id
 that skips `offset` entries without touching the rows), then the rows of those ids are loaded
 (by the view's `hydrate`, or from the same queryset). Both run as one statement.
 
-`total_count` is exact whenever that is cheap, and an estimate, said so in the response, when not:
-the matching rows are counted up to COUNT_EXACT_UP_TO, and when there are at most that many the
-count is exact. Beyond that, on PostgreSQL, it is the planner's row estimate for the filtered
-query (from table statistics; never below the rows the page proves exist), and `pagination`
-then also carries `"count_is_estimate": true, "count_method": "planner_estimate"`. SQLite, which
-has no such estimate, counts exactly. The count and the estimate are one statement, so a list is
-two queries after authentication, whatever the page size.
+`total_count` is exact whenever that is cheap, and an estimate, said so in the response, when not.
+On PostgreSQL the planner's row estimate for the filtered query (read from its EXPLAIN) decides:
+when it is at most COUNT_EXACT_UP_TO the rows are counted, exactly; when it is larger, or the
+count passes that cap, `total_count` is the estimate (never below the rows the page proves
+exist) and `pagination` also carries `"count_is_estimate": true, "count_method":
+"planner_estimate"`. A page that ends before `per` rows proves the count and is always exact.
+SQLite, which has no estimate, always counts. Estimate and count are one statement, so a list is
+two queries after authentication, whatever the page size, filter or sort.
 """
 
 import math
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 
 DEFAULT_PER = 50
 MAX_PER = 200
-# Counting this many rows is a few milliseconds on any indexed filter; past it, estimate.
+# Counting this many rows costs a few milliseconds on an indexed filter; past it, estimate.
 COUNT_EXACT_UP_TO = 10_000
 ESTIMATE_METHOD = "planner_estimate"
 MAX_OFFSET = 2**62
@@ -56,8 +57,10 @@ def page_of(queryset, offset: int, limit: int, hydrate=None) -> list:
 def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
     """How many rows the queryset matches, and None when exact or the estimate's method.
 
-    Exact up to COUNT_EXACT_UP_TO (and always on databases other than PostgreSQL); beyond it
-    PostgreSQL's planner estimate, raised to `at_least` (rows the caller has seen to exist).
+    On PostgreSQL the planner's estimate comes first: when it says at most COUNT_EXACT_UP_TO
+    rows, they are counted (exact when the count stays within that cap). A larger estimate is
+    answered as it is, raised to `at_least` (rows the caller has seen to exist), without reading
+    the rows. Other databases count exactly.
     """
     rows = queryset.order_by().values("pk")
     connection = connections[queryset.db]
@@ -69,19 +72,21 @@ def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
     except EmptyResultSet:  # a filter no row can match (e.g. a value past the column's range)
         return 0, None
     with connection.cursor() as cursor:
+        # The count is a subquery PostgreSQL runs only when its CASE branch is taken.
         cursor.execute(
-            "SELECT counted.n, CASE WHEN counted.n > %s THEN api_count_estimate(%s) END "
-            f"FROM (SELECT COUNT(*) AS n FROM ({capped_sql}) AS capped) AS counted",
+            "SELECT estimated.n, CASE WHEN estimated.n <= %s THEN "
+            f"(SELECT COUNT(*) FROM ({capped_sql}) AS capped) END "
+            "FROM (SELECT api_count_estimate(%s) AS n) AS estimated",
             [
                 COUNT_EXACT_UP_TO,
-                connection.ops.compose_sql(full_sql, full_params),
                 *capped_params,
+                connection.ops.compose_sql(full_sql, full_params),
             ],
         )
-        counted, estimate = cursor.fetchone()
-    if counted <= COUNT_EXACT_UP_TO:
+        estimate, counted = cursor.fetchone()
+    if counted is not None and counted <= COUNT_EXACT_UP_TO:
         return counted, None
-    return max(estimate or 0, counted, at_least), ESTIMATE_METHOD
+    return max(estimate or 0, counted or 0, at_least), ESTIMATE_METHOD
 
 
 class PagePerPagination(BasePagination):
@@ -97,10 +102,12 @@ class PagePerPagination(BasePagination):
         offset = (self.page - 1) * self.per
         # No table holds that many rows, and databases refuse offsets past 64 bits.
         rows = page_of(queryset, offset, self.per, hydrate) if offset < MAX_OFFSET else []
-        # Counted even when this page shows where the rows end, so that every page costs the
-        # same queries; a full page proves at least one more row.
+        # Counted on every page, so that every page costs the same queries; a full page proves
+        # at least one more row, and a page that ends early proves the exact count.
         seen = offset + len(rows) + (1 if len(rows) == self.per else 0)
         self.total_count, self.count_method = count_matching(queryset, at_least=seen)
+        if len(rows) < self.per and (rows or offset == 0):
+            self.total_count, self.count_method = offset + len(rows), None
         return rows
 
     def get_paginated_response(self, data):
@@ -135,7 +142,7 @@ class PagePerPagination(BasePagination):
                         "count_is_estimate": {
                             "type": "boolean",
                             "description": "Present (true) only when total_count is an "
-                            f"estimate: more than {COUNT_EXACT_UP_TO:,} rows match.",
+                            f"estimate: more than {COUNT_EXACT_UP_TO:,} rows match (PostgreSQL).",
                         },
                         "count_method": {
                             "type": "string",
