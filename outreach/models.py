@@ -103,12 +103,16 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["outreach"]
 
+    # These references are indexed by the (reference, -created_at, -id) indexes of Meta, which
+    # also serve every lookup by the reference alone: no single-column index besides them
+    # (each index is written again by every batch UPDATE of the table).
     person = models.ForeignKey(
         "contacts.Person",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="outreaches",
+        db_index=False,
     )
     company = models.ForeignKey(
         "contacts.Company",
@@ -116,15 +120,31 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="outreaches",
+        db_index=False,
     )
     job = models.ForeignKey(
-        "jobs.Job", null=True, blank=True, on_delete=models.PROTECT, related_name="outreaches"
+        "jobs.Job",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outreaches",
+        db_index=False,
     )
     sequence = models.ForeignKey(
-        Sequence, null=True, blank=True, on_delete=models.SET_NULL, related_name="outreaches"
+        Sequence,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outreaches",
+        db_index=False,
     )
     tag = models.ForeignKey(
-        Tag, null=True, blank=True, on_delete=models.PROTECT, related_name="outreaches"
+        Tag,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="outreaches",
+        db_index=False,
     )
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     outreach_type = models.CharField(
@@ -189,8 +209,9 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
             models.Index(fields=["current_state", "id"], name="outreach_state_idx"),
             models.Index(fields=["delivery_status", "id"], name="outreach_delivery_idx"),
             models.Index(fields=["outcome", "sent_at"], name="outreach_outcome_sent_idx"),
-            # A person's, company's, sequence's or job's outreaches newest first (the list's
-            # default order) straight from the index, however old or rare they are.
+            # A person's, company's, sequence's, job's or tag's outreaches newest first (the
+            # list's default order) straight from the index, however old or rare they are.
+            # Often-empty references leave their empty rows out, which no lookup needs.
             models.Index(
                 fields=["person", "-created_at", "-id"], name="outreach_person_created_idx"
             ),
@@ -198,9 +219,20 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
                 fields=["company", "-created_at", "-id"], name="outreach_company_created_idx"
             ),
             models.Index(
-                fields=["sequence", "-created_at", "-id"], name="outreach_sequence_created_idx"
+                fields=["sequence", "-created_at", "-id"],
+                name="outreach_sequence_created_idx",
+                condition=Q(sequence__isnull=False),
             ),
-            models.Index(fields=["job", "-created_at", "-id"], name="outreach_job_created_idx"),
+            models.Index(
+                fields=["job", "-created_at", "-id"],
+                name="outreach_job_created_idx",
+                condition=Q(job__isnull=False),
+            ),
+            models.Index(
+                fields=["tag", "-created_at", "-id"],
+                name="outreach_tag_created_idx",
+                condition=Q(tag__isnull=False),
+            ),
             # One per sort key, ascending; descending with nulls last needs its own index on
             # PostgreSQL, created by migration 0003 (SQLite cannot declare one, nor needs it).
             models.Index(fields=["sort_company", "id"], name="outreach_sort_company_idx"),
@@ -325,7 +357,10 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
 class OutreachTransition(models.Model):
     """One state change of one outreach: the audit trail, one row per transition."""
 
-    outreach = models.ForeignKey(Outreach, on_delete=models.CASCADE, related_name="transitions")
+    # Indexed by (outreach, id) in Meta, which also serves lookups by outreach alone.
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.CASCADE, related_name="transitions", db_index=False
+    )
     field = models.CharField(
         max_length=20, choices=HistoryField.choices, default=HistoryField.PIPELINE
     )
