@@ -52,7 +52,9 @@ LIST_TARGET_QUERIES = 3
 DETAIL_TARGET_MS = 3.0
 BATCH_TARGET_MS = {"postgresql": 600.0, "sqlite": 250.0}
 BATCH_TARGET_SPEEDUP = 20.0
+# The batch's own statements; the request's token lookup is counted apart.
 BATCH_TARGET_QUERIES = 5
+AUTH_TABLE = '"authtoken_token"'
 ENRICHMENT_TARGET_PER_S = 5_000
 
 
@@ -422,6 +424,7 @@ def run_batches(bench: Bench) -> None:
                     "moved": moved,
                     "ours": ours.as_dict(),
                     "queries": len(recorder.work),
+                    "auth_queries": sum(1 for s in recorder.work if AUTH_TABLE in s.sql),
                     "statements": [s.sql[:200] for s in recorder.work],
                     "per_object": loop.as_dict(),
                     "speedup_per_object": round(loop.median / ours.median, 1),
@@ -431,7 +434,7 @@ def run_batches(bench: Bench) -> None:
                     or ours.median <= BATCH_TARGET_MS.get(connection.vendor, 600.0),
                     "per_object": size < 10_000
                     or result["speedup_per_object"] >= BATCH_TARGET_SPEEDUP,
-                    "queries": result["queries"] <= BATCH_TARGET_QUERIES,
+                    "queries": result["queries"] - result["auth_queries"] <= BATCH_TARGET_QUERIES,
                 }
                 bench.results.append(result)
                 report_progress(result)

@@ -23,6 +23,7 @@ from .serializers import (
     TagSerializer,
     TransitionRequestSerializer,
     TransitionSerializer,
+    outreach_item,
     outreach_list_columns,
     outreach_list_items,
 )
@@ -90,6 +91,14 @@ class OutreachViewSet(ServiceModelViewSet):
 
         page = self.paginator.paginate_queryset(queryset, request, view=self, hydrate=rows)
         return self.get_paginated_response(outreach_list_items(page))
+
+    def retrieve(self, request, *args, **kwargs):
+        """The outreach through the list's lean representation: the same keys and values as
+        the serializer, without building one for a single row."""
+        item = outreach_item(self.get_object())
+        if item is None:
+            return super().retrieve(request, *args, **kwargs)
+        return Response(item)
 
     def create_object(self, data):
         return services.outreach_create(actor=self.request.user, **data)

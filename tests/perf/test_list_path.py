@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from outreach.api.serializers import (
     OutreachSerializer,
+    outreach_item,
     outreach_list_columns,
     outreach_list_items,
 )
@@ -76,6 +77,13 @@ def test_list_endpoint_answers_the_serializer_output(api, varied):
     body = api.get("/api/outreaches?direction=asc").json()
     expected = [dict(OutreachSerializer(o).data) for o in Outreach.objects.for_api().order_by("pk")]
     assert body["items"] == expected
+
+
+def test_detail_answers_the_serializer_output(api, varied):
+    for outreach in Outreach.objects.for_api().order_by("pk"):
+        expected = dict(OutreachSerializer(outreach).data)
+        assert outreach_item(outreach) == expected
+        assert api.get(f"/api/outreaches/{outreach.public_id}").json() == expected
 
 
 def test_sort_keys_are_copied_and_follow_renames(api, varied, user):
