@@ -212,11 +212,6 @@ class SkippedSerializer(serializers.Serializer):
     reason = serializers.CharField()
 
 
-class BatchTransitionResponseSerializer(serializers.Serializer):
-    success_count = serializers.IntegerField()
-    skipped = SkippedSerializer(many=True)
-
-
 class DeleteResponseSerializer(serializers.Serializer):
     deleted_id = serializers.CharField()
     job_id = serializers.CharField(allow_null=True)
