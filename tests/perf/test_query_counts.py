@@ -132,3 +132,26 @@ def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
         assert result.not_found == ["out_1000000000"]
         counts.append(len(work(queries)))
     assert counts == [2, 2]  # lock and read, UPDATE (the sort key included)
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("batch_assign", 4),  # token, the sequence, lock and read, UPDATE
+        ("batch_start_enrichment", 6),  # token, lock and read, UPDATE, history, batch, items
+    ],
+)
+def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):
+    person = PersonFactory()
+    rows = OutreachFactory.create_batch(21, person=person)
+    sequence = SequenceFactory()
+    counts = []
+    for chosen in (rows[:1], rows[1:21]):
+        body = {"outreach_ids": [o.public_id for o in chosen]}
+        if action == "batch_assign":
+            body["sequence_id"] = sequence.public_id
+        with CaptureQueriesContext(connection) as queries:
+            response = api.patch(f"/api/outreaches/{action}", body, format="json")
+        assert response.status_code == 200, response.json()
+        counts.append(len(work(queries)))
+    assert counts == [expected, expected]
