@@ -134,6 +134,7 @@ def run(
     seed: int,
     repeat: int,
     naive_repeat: int,
+    per_object_up_to: int,
     fresh: bool,
     explain: bool,
     selected: set[str],
@@ -142,7 +143,12 @@ def run(
 ) -> None:
     started = time.monotonic()
     dataset = ensure_dataset(outreaches=outreaches, seed=seed, fresh=fresh)
-    bench = scenarios.prepare(repeat=repeat, naive_repeat=naive_repeat, explain=explain)
+    bench = scenarios.prepare(
+        repeat=repeat,
+        naive_repeat=naive_repeat,
+        per_object_up_to=per_object_up_to,
+        explain=explain,
+    )
     sys.stderr.write(
         f"Running scenarios on {connection.vendor} ({bench.outreach_count:,} outreaches)\n"
     )

@@ -44,6 +44,12 @@ def _ms(value: float | None) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:.1f}"
 
 
+def _per_object(timing: dict[str, Any]) -> str:
+    if "extrapolated_from" in timing:
+        return f"≈ {_ms(timing['median_ms'])} (scaled from {timing['extrapolated_from']:,})"
+    return _ms(timing["median_ms"])
+
+
 def _misses(result: dict[str, Any]) -> str:
     missed = [name for name, ok in result.get("meets", {}).items() if not ok]
     return "✓" if not missed else "✗ " + ", ".join(missed)
@@ -96,7 +102,7 @@ def backend_markdown(figures: dict[str, Any]) -> str:
                 f"| {r['name']} | {r['moved']:,} | {_ms(r['ours']['median_ms'])} | "
                 f"{_ms(r['ours']['p95_ms'])} | {r['queries'] - r.get('auth_queries', 0)} "
                 f"(+ {r.get('auth_queries', 0)}) | "
-                f"{_ms(r['per_object']['median_ms'])} | {r['speedup_per_object']}× | "
+                f"{_per_object(r['per_object'])} | {r['speedup_per_object']}× | "
                 f"{_misses(r)} |"
             )
         lines.append("")
