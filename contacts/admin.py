@@ -157,7 +157,16 @@ class PersonAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         (None, {"fields": ("first_name", "last_name", "title", "company")}),
         (
             "Contact details",
-            {"fields": ("email", "email_invalid", "phone", "linkedin_url", "facebook_url")},
+            {
+                "fields": (
+                    "email",
+                    "email_invalid",
+                    "email_inferred",
+                    "phone",
+                    "linkedin_url",
+                    "facebook_url",
+                )
+            },
         ),
         (
             "Relationship",
@@ -173,7 +182,7 @@ class PersonAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             },
         ),
     )
-    readonly_fields = ("created_at", "updated_at")
+    readonly_fields = ("email_inferred", "created_at", "updated_at")
     show_full_result_count = False
 
     def service_create(self, request, values):

@@ -51,6 +51,13 @@ class Person(PublicIdMixin, models.Model):
     email_invalid = models.BooleanField(
         default=False, help_text="Set when mail to this address bounced."
     )
+    # A guess is no evidence for the pattern it came from: enrichment learns a company's address
+    # pattern only from colleagues whose address was given, never inferred.
+    email_inferred = models.BooleanField(
+        default=False,
+        editable=False,
+        help_text="Set when enrichment inferred this address from the colleagues' pattern.",
+    )
     phone = models.CharField(max_length=32, blank=True, default="", help_text="E.164")
     linkedin_url = models.CharField(max_length=500, blank=True, default="")
     facebook_url = models.CharField(max_length=500, blank=True, default="")

@@ -78,7 +78,9 @@ def person_create(*, actor, **values: Any) -> Person:
 def person_update(*, person: Person, actor, **changes: Any) -> Person:
     changes = _normalized(changes, _PERSON_NORMALIZERS)
     if "email" in changes and changes["email"] != person.email:
+        # A new address has not bounced, and whoever set it knew it.
         changes["email_invalid"] = False
+        changes["email_inferred"] = False
     for name, value in changes.items():
         setattr(person, name, value)
     if changes:

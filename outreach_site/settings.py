@@ -261,7 +261,7 @@ TASKS = {
 ENRICHMENT_PROVIDER = os.environ.get(
     "ENRICHMENT_PROVIDER", "outreach.enrichment.local.LocalProvider"
 )
-ENRICHMENT_CHUNK_SIZE = int(os.environ.get("ENRICHMENT_CHUNK_SIZE", "100"))
+ENRICHMENT_CHUNK_SIZE = int(os.environ.get("ENRICHMENT_CHUNK_SIZE", "250"))
 ENRICHMENT_STALE_AFTER_MINUTES = int(os.environ.get("ENRICHMENT_STALE_AFTER_MINUTES", "15"))
 ENRICHMENT_MIN_CONFIDENCE = float(os.environ.get("ENRICHMENT_MIN_CONFIDENCE", "0.35"))
 

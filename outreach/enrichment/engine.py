@@ -142,19 +142,22 @@ def decide(outreach: Outreach, findings: Findings | None, base: dict[str, Any]) 
     )
 
 
-def _person_changes(person: Person, findings: Findings, used: set[str]) -> dict[str, str]:
+def _person_changes(person: Person, findings: Findings, used: set[str]) -> dict[str, Any]:
     """The canonical values that differ from what the person has.
 
     An inferred value is only stored when an outreach used it (`used`), so every stored guess
-    has a history row saying how it was reached, and guesses never pass for given addresses.
+    has a history row saying how it was reached; an inferred email is marked so, and never
+    passes for a given address when the company's pattern is learnt again.
     """
-    changes = {}
+    changes: dict[str, Any] = {}
     for name in DETAIL_FIELDS:
         detail = findings.get(name)
         if not isinstance(detail, Found) or detail.value == getattr(person, name):
             continue
         if detail.source == "given" or name in used:
             changes[name] = detail.value
+            if name == "email":
+                changes["email_inferred"] = detail.source == "inferred"
     return changes
 
 
@@ -296,7 +299,7 @@ def _update_people(
             found = decided[outreach.pk].metadata.get("found")
             if found:
                 used[outreach.person.pk].add(found["field"])
-    changes: dict[int, dict[str, str]] = {}
+    changes: dict[int, dict[str, Any]] = {}
     for pk, person in people.items():
         found = findings.get(pk)
         if found is not None and (person_changes := _person_changes(person, found, used[pk])):
@@ -309,7 +312,7 @@ def _update_people(
 _MAX_PARAMS = 900
 
 
-def _within_parameter_limit(changes: dict[int, dict[str, str]]) -> list[dict[int, dict]]:
+def _within_parameter_limit(changes: dict[int, dict[str, Any]]) -> list[dict[int, dict]]:
     parts: list[dict[int, dict]] = [{}]
     used = 1  # updated_at
     for pk, values in changes.items():
@@ -322,7 +325,7 @@ def _within_parameter_limit(changes: dict[int, dict[str, str]]) -> list[dict[int
     return [part for part in parts if part]
 
 
-def _set_columns(model, changes: dict[int, dict[str, str]], now) -> None:
+def _set_columns(model, changes: dict[int, dict[str, Any]], now) -> None:
     """One UPDATE giving each row its own values: `SET col = CASE id WHEN … END`.
 
     What `bulk_update` writes, built directly: bulk_update resolves one ORM expression per row

@@ -6,7 +6,6 @@ missing email from the company's domain and the address pattern of colleagues th
 """
 
 from django.conf import settings
-from django.db.models.fields.json import KeyTextTransform, KeyTransform
 
 from contacts.models import Person
 from contacts.normalize import (
@@ -17,7 +16,6 @@ from contacts.normalize import (
     normalize_profile_url,
 )
 
-from ..models import OutreachTransition
 from .patterns import DomainPattern, guess_address, learn
 from .providers import Contact, Detail, EnrichmentProvider, Findings, Found, Missing
 
@@ -47,38 +45,23 @@ class LocalProvider(EnrichmentProvider):
         }
 
     def _learn_domains(self, stored_domains: set[str]) -> dict[str, DomainPattern]:
-        """Two queries for all the domains a chunk needs: the colleagues, then which of their
-        addresses this provider inferred earlier.
+        """One query for all the domains a chunk needs: the colleagues with a given address.
 
         Bounced and inferred addresses are no evidence: a guess must not confirm the pattern
-        it came from. (Two plain queries rather than a NOT EXISTS: planners misjudge the JSON
-        condition and compare every colleague with every history row.)
+        it came from.
         """
         if not stored_domains:
             return {}
-        rows = list(
-            Person.objects.filter(company__domain__in=stored_domains, email_invalid=False)
+        by_domain: dict[str, list[tuple[str, str, str]]] = {}
+        for first_name, last_name, email, stored in (
+            Person.objects.filter(
+                company__domain__in=stored_domains, email_invalid=False, email_inferred=False
+            )
             .exclude(email="")
             .order_by()
-            .values_list("pk", "first_name", "last_name", "email", "company__domain")
-        )
-        guessed = (
-            set(
-                OutreachTransition.objects.filter(
-                    outreach__person_id__in=[row[0] for row in rows],
-                    transition="complete_enrichment",
-                    metadata__found__source="inferred",
-                )
-                .annotate(address=KeyTextTransform("value", KeyTransform("found", "metadata")))
-                .values_list("outreach__person_id", "address")
-            )
-            if rows
-            else set()
-        )
-        by_domain: dict[str, list[tuple[str, str, str]]] = {}
-        for pk, first_name, last_name, email, stored in rows:
-            if (pk, email) not in guessed:
-                by_domain.setdefault(_domain(stored), []).append((first_name, last_name, email))
+            .values_list("first_name", "last_name", "email", "company__domain")
+        ):
+            by_domain.setdefault(_domain(stored), []).append((first_name, last_name, email))
         return {
             _domain(stored): learn(_domain(stored), by_domain.get(_domain(stored), []))
             for stored in stored_domains

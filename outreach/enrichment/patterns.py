@@ -138,6 +138,16 @@ def _render(pattern: Pattern, first: str, last: str) -> str | None:
     return pattern.render(first, last)
 
 
+@lru_cache(maxsize=65536)  # names repeat across colleagues, domains and chunks
+def _spelt_by(first: str, last: str) -> dict[str, frozenset[str]]:
+    """Every local part the patterns write from this spelling, with the patterns writing it."""
+    spelt: dict[str, set[str]] = {}
+    for pattern in PATTERNS:
+        if (local := _render(pattern, first, last)) is not None:
+            spelt.setdefault(local, set()).add(pattern.name)
+    return {local: frozenset(names) for local, names in spelt.items()}
+
+
 @dataclass
 class DomainPattern:
     """What the colleagues at one domain show: the winning pattern and the spelling habits."""
@@ -162,10 +172,9 @@ class DomainPattern:
         matched: set[str] = set()
         styles_seen: set[tuple[str, str]] = set()
         for (first, last), styles in variants.items():
-            for pattern in PATTERNS:
-                if _render(pattern, first, last) == local:
-                    matched.add(pattern.name)
-                    styles_seen.update(styles)
+            if names := _spelt_by(first, last).get(local):
+                matched.update(names)
+                styles_seen.update(styles)
         self.following.update(matched)
         # Only an address that one style spells and the other does not shows the habit.
         hyphens = {s[0] for s in styles_seen}

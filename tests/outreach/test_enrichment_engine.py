@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts.models import Company, Person
+from contacts.services import person_update
 from outreach import services
 from outreach.enrichment import engine
 from outreach.enrichment.providers import EnrichmentProvider
@@ -112,7 +113,7 @@ def test_missing_email_is_inferred_and_stored_on_the_person(user, run_tasks, acm
         "assumed": ["hyphens"],
     }
     person.refresh_from_db()
-    assert person.email == "jose.nunezrios@acme.com"
+    assert (person.email, person.email_inferred) == ("jose.nunezrios@acme.com", True)
 
 
 @pytest.mark.parametrize(
@@ -255,6 +256,26 @@ def test_earlier_guesses_are_no_evidence_for_the_next_guess(user, run_tasks):
     assert last_row(second).metadata["found"]["value"] == "di.roe@solo.com"
     assert last_row(second).metadata["found"]["colleagues"] == 1
     assert last_row(second).metadata["found"]["confidence"] == 0.5
+
+
+def test_a_guess_corrected_by_hand_is_evidence_again(user, run_tasks):
+    company = CompanyFactory(domain="solo.com")
+    PersonFactory(company=company, first_name="Ann", last_name="Bell", email="ann.bell@solo.com")
+    guessed = PersonFactory(company=company, first_name="Cy", last_name="Roe", email="")
+    start([OutreachFactory(person=guessed)], user, run_tasks)
+    guessed.refresh_from_db()
+    assert guessed.email_inferred
+
+    person_update(person=guessed, actor=user, email="c.roe@solo.com")
+    guessed.refresh_from_db()
+    assert (guessed.email, guessed.email_inferred) == ("c.roe@solo.com", False)
+    third = OutreachFactory(
+        person=PersonFactory(company=company, first_name="Di", last_name="Lee", email="")
+    )
+    start([third], user, run_tasks)
+    # Ann's first.last and Cy's f.last both count now: a split too even to guess from.
+    assert last_row(third).metadata["code"] == "uncertain_pattern"
+    assert "first.last 1, f.last 1 of 2 colleague(s)" in last_row(third).metadata["reason"]
 
 
 def test_an_inferred_email_is_stored_only_when_an_outreach_used_it(user, run_tasks, acme):

@@ -157,8 +157,8 @@ def test_inference_reads_colleagues_once_for_many_people_and_domains():
     ]
     with CaptureQueriesContext(connection) as queries:
         LocalProvider().enrich(contacts)
-    # The colleagues, then which of their addresses were guesses.
-    assert len(queries.captured_queries) == 2
+    # The colleagues with a given address, for all the domains at once.
+    assert len(queries.captured_queries) == 1
 
 
 @pytest.mark.parametrize(
