@@ -181,12 +181,15 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     reply_to_message_id = models.CharField(max_length=998, blank=True, default="")
     sent_at = models.DateTimeField(null=True, blank=True)
     done_time = models.DateTimeField(null=True, blank=True)
+    # Not indexed: only deleting a user looks rows up by it, and every index is one more entry
+    # for each row a batch moves to write.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -367,6 +370,7 @@ class OutreachTransition(models.Model):
     transition = models.CharField(max_length=50)
     from_state = models.CharField(max_length=20)
     to_state = models.CharField(max_length=20)
+    # Not indexed, as Outreach.created_by: only deleting a user looks rows up by it.
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -374,6 +378,7 @@ class OutreachTransition(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="Empty when the system made the change.",
+        db_index=False,
     )
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
@@ -453,10 +458,17 @@ class EnrichmentBatchItem(models.Model):
     """One outreach of a batch. Moving it out of `pending` exactly once keeps the batch's
     counts exact when a chunk runs twice (a retry, a recovered crash)."""
 
-    batch = models.ForeignKey(EnrichmentBatch, on_delete=models.CASCADE, related_name="items")
+    # Both references are served by the indexes of Meta: (batch, outreach) and (outreach, result).
+    batch = models.ForeignKey(
+        EnrichmentBatch, on_delete=models.CASCADE, related_name="items", db_index=False
+    )
     # No database constraint: deleting an outreach leaves its item, which then counts as skipped.
     outreach = models.ForeignKey(
-        Outreach, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+        Outreach,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
     )
     result = models.CharField(
         max_length=20, choices=EnrichmentResult.choices, default=EnrichmentResult.PENDING
