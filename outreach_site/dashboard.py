@@ -19,7 +19,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from outreach_site.api.pagination import DEFAULT_PER, MAX_PER
+from outreach_site.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
 from outreach_site.errors import DomainError
 from outreach_site.filters import PublicIdFormField, StrictBooleanFormField
 from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
@@ -58,6 +58,13 @@ class Page:
     number: int
     per: int
     total_count: int
+    # True when total_count is the database's estimate (many matching rows, PostgreSQL).
+    count_is_estimate: bool = False
+
+    @property
+    def total_label(self) -> str:
+        """The count as the page shows it: `1,234`, or `about 1,000,000` when estimated."""
+        return f"about {self.total_count:,}" if self.count_is_estimate else f"{self.total_count:,}"
 
     @property
     def total_pages(self) -> int:
@@ -129,10 +136,14 @@ def paginate(request: HttpRequest, queryset: QuerySet, default_per: int = DEFAUL
             request, f"per must be a whole number from 1 to {MAX_PER}; showing {default_per}."
         )
         per = default_per
-    total = queryset.count()
-    offset = (number - 1) * per
-    items = list(queryset[offset : offset + per]) if offset < total else []
-    return Page(items=items, number=number, per=per, total_count=total)
+    items, total, estimated_by = page_and_count(queryset, (number - 1) * per, per)
+    return Page(
+        items=items,
+        number=number,
+        per=per,
+        total_count=total,
+        count_is_estimate=estimated_by is not None,
+    )
 
 
 # --- list views -------------------------------------------------------------------------------

@@ -89,6 +89,21 @@ def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
     return max(estimate or 0, counted or 0, at_least), ESTIMATE_METHOD
 
 
+def page_and_count(queryset, offset: int, per: int, hydrate=None) -> tuple[list, int, str | None]:
+    """A page's rows, the total count and how it was estimated (None when exact).
+
+    Counted on every page, so that every page costs the same queries; a full page proves at
+    least one more row, and a page that ends early proves the exact count.
+    """
+    # No table holds that many rows, and databases refuse offsets past 64 bits.
+    rows = page_of(queryset, offset, per, hydrate) if offset < MAX_OFFSET else []
+    seen = offset + len(rows) + (1 if len(rows) == per else 0)
+    total, method = count_matching(queryset, at_least=seen)
+    if len(rows) < per and (rows or offset == 0):
+        return rows, offset + len(rows), None
+    return rows, total, method
+
+
 class PagePerPagination(BasePagination):
     page_query_param = "page"
     per_query_param = "per"
@@ -99,15 +114,9 @@ class PagePerPagination(BasePagination):
         self.per = parse_positive_int(
             request.query_params, self.per_query_param, DEFAULT_PER, MAX_PER
         )
-        offset = (self.page - 1) * self.per
-        # No table holds that many rows, and databases refuse offsets past 64 bits.
-        rows = page_of(queryset, offset, self.per, hydrate) if offset < MAX_OFFSET else []
-        # Counted on every page, so that every page costs the same queries; a full page proves
-        # at least one more row, and a page that ends early proves the exact count.
-        seen = offset + len(rows) + (1 if len(rows) == self.per else 0)
-        self.total_count, self.count_method = count_matching(queryset, at_least=seen)
-        if len(rows) < self.per and (rows or offset == 0):
-            self.total_count, self.count_method = offset + len(rows), None
+        rows, self.total_count, self.count_method = page_and_count(
+            queryset, (self.page - 1) * self.per, self.per, hydrate
+        )
         return rows
 
     def get_paginated_response(self, data):

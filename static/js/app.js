@@ -53,7 +53,7 @@
     }
     if (s.count) {
       if (s.allMatching && s.allMatching.checked) {
-        s.count.textContent = "All " + total.toLocaleString() + " matching selected";
+        s.count.textContent = "All " + (root.dataset.totalLabel || total.toLocaleString()) + " matching selected";
       } else {
         s.count.textContent = checked ? checked + " selected" : "None selected";
       }

@@ -2,6 +2,7 @@
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outreach.api.serializers import (
@@ -167,3 +168,28 @@ def test_a_page_beyond_any_table_is_empty_not_an_error(api, varied):
     response = api.get(f"/api/outreaches?page={2**62}&per=200")
     assert response.status_code == 200
     assert response.json()["items"] == []
+
+
+def test_the_dashboard_list_says_when_its_count_is_estimated(client, user, varied, monkeypatch):
+    client.force_login(user)
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    page = client.get("/outreaches/?per=3").content.decode()
+    if connection.vendor != "postgresql":
+        assert "1–3 of 4<" in page
+        assert "All 4 matching" in page
+        return
+    assert "1–3 of about " in page
+    assert "All about " in page
+    # The last page ends early, which proves the count.
+    assert "4–4 of 4<" in client.get("/outreaches/?per=3&page=2").content.decode()
+
+
+def test_the_dashboard_list_reads_a_deep_page_by_ids(client, user, varied):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/outreaches/?per=1&page=3&sort=company").content.decode()
+    assert "3–3 of 4<" in page
+    rows = [q["sql"] for q in queries.captured_queries if "LIMIT 1 OFFSET 2" in q["sql"]]
+    # One statement: the page's ids (selected alone, skipping two) inside the row query.
+    assert len(rows) == 1
+    assert rows[0].count("SELECT") >= 2
