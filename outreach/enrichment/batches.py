@@ -1,10 +1,12 @@
 """Open an enrichment batch and queue its work once the transaction that started it commits."""
 
+import json
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
 
-from ..models import EnrichmentBatch, EnrichmentBatchItem
+from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult
 
 
 def chunked(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -24,12 +26,29 @@ def enrichment_batch_open(
         actor=actor if actor is not None and actor.is_authenticated else None,
         total=len(outreach_ids),
     )
-    EnrichmentBatchItem.objects.bulk_create(
-        EnrichmentBatchItem(batch=batch, outreach_id=pk) for pk in outreach_ids
-    )
+    _insert_items(batch.pk, outreach_ids)
     if queue:
         enrichment_queue_on_commit(batch_id=batch.pk, outreach_ids=outreach_ids)
     return batch
+
+
+def _insert_items(batch_id: int, outreach_ids: list[int]) -> None:
+    """One INSERT … SELECT over a JSON array of ids, whatever the batch size (bulk_create would
+    split 10,000 rows into dozens of statements on SQLite)."""
+    quote = connection.ops.quote_name
+    meta = EnrichmentBatchItem._meta
+    columns = ", ".join(
+        quote(meta.get_field(name).column) for name in ("batch", "outreach", "result")
+    )
+    if connection.vendor == "postgresql":
+        source = "SELECT %s, value::bigint, %s FROM jsonb_array_elements_text(%s::jsonb)"
+    else:
+        source = "SELECT %s, value, %s FROM json_each(%s)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) {source}",
+            [batch_id, EnrichmentResult.PENDING, json.dumps(outreach_ids)],
+        )
 
 
 def enrichment_queue_on_commit(
