@@ -8,7 +8,7 @@ errors per scenario. Exits non-zero if any request failed (a non-2xx answer or n
 
 Every request goes to 127.0.0.1 (the server this script starts); the loops are bounded by
 --duration seconds and --max-requests per scenario. With --database-url the database is
-migrated and seeded (seed_demo --reset): give it a database of its own.
+created when missing, migrated and seeded (seed_demo --reset): give it a database of its own.
 Not part of `make test`: timings depend on the machine.
 """
 
@@ -96,6 +96,8 @@ class App:
         return result.stdout
 
     def prepare(self, outreaches: int) -> None:
+        if self.env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
+            create_postgres_database(self.env["DATABASE_URL"])
         say("migrating")
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
@@ -234,6 +236,26 @@ def drive(name, port, make_request, clients, duration, max_requests) -> Result:
 
 def say(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
+
+
+def create_postgres_database(url: str) -> None:
+    """Create the database `url` names when the server does not have it yet."""
+    import dj_database_url
+    import psycopg
+
+    config = dj_database_url.parse(url)
+    with psycopg.connect(
+        dbname="postgres",
+        user=config.get("USER") or None,
+        password=config.get("PASSWORD") or None,
+        host=config.get("HOST") or None,
+        port=config.get("PORT") or None,
+        autocommit=True,
+    ) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
+        if exists.fetchone() is None:
+            say(f"creating database {config['NAME']}")
+            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 def main() -> int:
