@@ -55,8 +55,9 @@ class OutreachQuerySet(models.QuerySet):
             condition |= Q(first_name__icontains=parts[0]) & Q(
                 last_name__icontains=" ".join(parts[1:])
             )
-        people = Person.objects.filter(condition).values("pk")
-        companies = Company.objects.filter(name__icontains=text).values("pk")
+        # No order_by: the models' default ordering would sort the matches for nothing.
+        people = Person.objects.filter(condition).order_by().values("pk")
+        companies = Company.objects.filter(name__icontains=text).order_by().values("pk")
         return self.filter(InSubquery("person_id", people) | InSubquery("company_id", companies))
 
     def refresh_sort_keys(self) -> int:
