@@ -1,3 +1,5 @@
+import json
+from collections.abc import Iterable
 from datetime import timedelta
 
 from django.apps import apps
@@ -29,6 +31,27 @@ class InSubquery(Func):
             template="%(expressions)s)",
             **extra_context,
         )
+
+
+class InIds(Func):
+    """`column IN (ids)` with the ids sent as one JSON parameter. Django writes one placeholder
+    per id and prepares each value, which costs more than the statement itself for a batch of
+    10,000; the database unpacks a JSON array at C speed instead."""
+
+    output_field = models.BooleanField()
+
+    def __init__(self, column: str, ids: Iterable[int]):
+        super().__init__(F(column))
+        self.ids = [int(pk) for pk in ids]
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        unpacked = "SELECT jsonb_array_elements_text(%s::jsonb)::bigint"
+        return f"{column} = ANY(ARRAY({unpacked}))", [*params, json.dumps(self.ids)]
 
 
 class OutreachQuerySet(models.QuerySet):

@@ -35,6 +35,7 @@ from .choices import (
 from .enrichment.batches import enrichment_batch_open
 from .exceptions import TransitionNotAllowed
 from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from .querysets import InIds
 from .state_machine import DELIVERY_TRANSITIONS, transition_spec, unmet_conditions
 
 Actor = AbstractBaseUser | None
@@ -570,7 +571,7 @@ def outreaches_batch_transition(
         raise ValueError(f"{name} checks or affects each outreach; use outreach_transition")
     states = dict(
         Outreach.objects.select_for_update()
-        .filter(pk__in=ids)
+        .filter(InIds("pk", ids))
         .order_by("pk")
         .values_list("pk", spec.field)
     )
@@ -592,7 +593,7 @@ def outreaches_batch_transition(
         changes = {spec.field: spec.target, "updated_at": now}
         if _stamps_done_time(spec):
             changes["done_time"] = Coalesce(F("done_time"), Value(now, DateTimeField()))
-        Outreach.objects.filter(pk__in=eligible).update(**changes)
+        Outreach.objects.filter(InIds("pk", eligible)).update(**changes)
         _insert_history(
             spec=spec,
             rows=[
@@ -679,11 +680,11 @@ def outreaches_batch_assign_sequence(
     """
     found = set(
         Outreach.objects.select_for_update()
-        .filter(pk__in=ids)
+        .filter(InIds("pk", ids))
         .order_by("pk")
         .values_list("pk", flat=True)
     )
-    updated = Outreach.objects.filter(pk__in=found).update(
+    updated = Outreach.objects.filter(InIds("pk", found)).update(
         sequence=sequence, sort_sequence=sequence.name, updated_at=timezone.now()
     )
     not_found = [format_public_id("out", pk) for pk in ids if pk not in found]
