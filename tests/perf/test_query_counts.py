@@ -156,3 +156,22 @@ def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):
         assert response.status_code == 200, response.json()
         counts.append(len(work(queries)))
     assert counts == [expected, expected]
+
+
+@pytest.mark.parametrize("size", [1, 400])
+def test_batches_send_their_ids_as_one_parameter(user, size):
+    OutreachFactory.create_batch(size, person=PersonFactory())
+    ids = list(Outreach.objects.order_by("pk").values_list("pk", flat=True))
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append((sql, len(params or ())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        services.outreaches_batch_assign_sequence(ids=ids, sequence=SequenceFactory(), actor=user)
+        services.outreaches_batch_transition(ids=ids, name="start_enrichment", actor=user)
+    touching = [(sql, n) for sql, n in statements if "outreach_outreach" in sql]
+    assert touching
+    # Whatever the batch size, no statement carries more than a handful of parameters.
+    assert max(n for _, n in touching) <= 6, touching
