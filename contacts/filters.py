@@ -1,14 +1,14 @@
 import django_filters
 from django.db.models import Q
 
-from outreach_site.filters import EnumFilter, PublicIdFilter
+from outreach_site.filters import EnumFilter, FilterSet, PublicIdFilter
 from outreach_site.public_ids import PREFIXES
 
 from .choices import PersonStatus, Strength
 from .models import Company, Person
 
 
-class CompanyFilterSet(django_filters.FilterSet):
+class CompanyFilterSet(FilterSet):
     owner = PublicIdFilter(field_name="owner_id", prefix=PREFIXES["user"])
     domain = django_filters.CharFilter(field_name="domain", lookup_expr="iexact")
     q = django_filters.CharFilter(method="search", max_length=200)
@@ -21,7 +21,7 @@ class CompanyFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(name__icontains=value) | Q(domain__icontains=value))
 
 
-class PersonFilterSet(django_filters.FilterSet):
+class PersonFilterSet(FilterSet):
     company_id = PublicIdFilter(field_name="company_id", prefix=PREFIXES["company"])
     status = EnumFilter(choices=PersonStatus.choices)
     strength = EnumFilter(choices=Strength.choices)

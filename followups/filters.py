@@ -1,16 +1,15 @@
 from datetime import datetime, time, timedelta
 
-import django_filters
 from django.utils import timezone
 
-from outreach_site.filters import EnumFilter, PublicIdFilter
+from outreach_site.filters import EnumFilter, FilterSet, PublicIdFilter
 from outreach_site.public_ids import PREFIXES
 
 from .choices import FollowUpKind, FollowUpStatus
 from .models import FollowUp
 
 
-class FollowUpFilterSet(django_filters.FilterSet):
+class FollowUpFilterSet(FilterSet):
     outreach_id = PublicIdFilter(field_name="outreach_id", prefix=PREFIXES["outreach"])
     person_id = PublicIdFilter(field_name="person_id", prefix=PREFIXES["person"])
     job_id = PublicIdFilter(field_name="job_id", prefix=PREFIXES["job"])

@@ -1,13 +1,13 @@
 import django_filters
 
-from outreach_site.filters import BooleanFilter, EnumFilter, PublicIdFilter
+from outreach_site.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
 from outreach_site.public_ids import PREFIXES
 
 from .choices import JobStage
 from .models import Job
 
 
-class JobFilterSet(django_filters.FilterSet):
+class JobFilterSet(FilterSet):
     company_id = PublicIdFilter(field_name="company_id", prefix=PREFIXES["company"])
     stage = EnumFilter(choices=JobStage.choices)
     archived = BooleanFilter()

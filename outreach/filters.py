@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import F
 
-from outreach_site.filters import BooleanFilter, EnumFilter, PublicIdFilter
+from outreach_site.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
 from outreach_site.public_ids import PREFIXES
 
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
@@ -28,7 +28,7 @@ def _unfiltered(queryset, name, value):
     return queryset
 
 
-class OutreachFilterSet(django_filters.FilterSet):
+class OutreachFilterSet(FilterSet):
     channel = EnumFilter(choices=Channel.choices, help_text="phone | email | linkedin | …")
     person_id = PublicIdFilter(field_name="person_id", prefix=PREFIXES["person"])
     company_id = PublicIdFilter(field_name="company_id", prefix=PREFIXES["company"])
@@ -95,7 +95,7 @@ def ordering(sort: str, direction: str) -> list:
     return [key.asc(**nulls), F("id").asc()]
 
 
-class SequenceFilterSet(django_filters.FilterSet):
+class SequenceFilterSet(FilterSet):
     active = BooleanFilter(help_text="true or false.")
 
     class Meta:

@@ -66,3 +66,14 @@ class BooleanFilter(django_filters.BooleanFilter):
     """true/false, 1/0, yes/no; anything else is a 400 instead of being silently ignored."""
 
     field_class = StrictBooleanFormField
+
+
+class FilterSet(django_filters.FilterSet):
+    """A FilterSet that builds its form class once, not on every request: the form's fields
+    come from the declared filters alone, and forms copy their fields when instantiated."""
+
+    def get_form_class(self):
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class

@@ -205,3 +205,17 @@ def test_search_does_not_sort_the_people_and_companies_it_matches(api, varied):
     for sql in searches:
         # Person and Company order by name by default: inside IN (…) that sort is wasted.
         assert 'ORDER BY U0."' not in sql
+
+
+def test_a_filterset_builds_its_form_class_once_and_each_form_its_own_fields():
+    from outreach.filters import OutreachFilterSet, SequenceFilterSet
+
+    first = OutreachFilterSet(data={"status": "ready"}).form
+    second = OutreachFilterSet(data={"status": "new"}).form
+    assert type(first) is type(second)
+    assert first.fields["status"] is not second.fields["status"]
+    first.fields["status"].label = "Changed on one page"
+    assert OutreachFilterSet(data={}).form.fields["status"].label != "Changed on one page"
+    # Each FilterSet class has its own.
+    assert "active" in SequenceFilterSet(data={}).form.fields
+    assert "active" not in OutreachFilterSet(data={}).form.fields
