@@ -67,6 +67,11 @@ class Page:
         return f"about {self.total_count:,}" if self.count_is_estimate else f"{self.total_count:,}"
 
     @property
+    def summary(self) -> str:
+        """`1,001–1,050 of 2,340` (or `of about …`)."""
+        return f"{self.start_index:,}–{self.end_index:,} of {self.total_label}"
+
+    @property
     def total_pages(self) -> int:
         return math.ceil(self.total_count / self.per)
 
@@ -95,17 +100,22 @@ class Page:
         return self.start_index + len(self.items) - 1 if self.items else 0
 
     def nearby(self, width: int = 2) -> list[int | None]:
-        """Page numbers to link: first, last and a window around the current; None is a gap."""
+        """Page numbers to link: first, last and a window around the current; None is a gap.
+
+        An estimated count has no known last page: the links end with a gap instead.
+        """
         last = self.total_pages
+        ends = {1} if self.count_is_estimate else {1, last}
         shown = sorted(
-            {1, last, *range(self.number - width, self.number + width + 1)}
-            & set(range(1, last + 1))
+            {*ends, *range(self.number - width, self.number + width + 1)} & set(range(1, last + 1))
         )
         out: list[int | None] = []
         for n in shown:
             if out and out[-1] is not None and n - out[-1] > 1:
                 out.append(None)
             out.append(n)
+        if self.count_is_estimate and shown and shown[-1] < last:
+            out.append(None)
         return out
 
 

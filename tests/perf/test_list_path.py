@@ -219,3 +219,23 @@ def test_a_filterset_builds_its_form_class_once_and_each_form_its_own_fields():
     # Each FilterSet class has its own.
     assert "active" in SequenceFilterSet(data={}).form.fields
     assert "active" not in OutreachFilterSet(data={}).form.fields
+
+
+def test_the_dashboard_page_summary_groups_thousands():
+    from outreach_site.dashboard import Page
+
+    deep = Page(items=[None] * 50, number=2001, per=50, total_count=1_179_615)
+    assert deep.summary == "100,001–100,050 of 1,179,615"
+    deep.count_is_estimate = True
+    assert deep.summary == "100,001–100,050 of about 1,179,615"
+
+
+def test_an_estimated_count_offers_no_last_page_link():
+    from outreach_site.dashboard import Page
+
+    exact = Page(items=[None] * 50, number=10, per=50, total_count=1_000_000)
+    assert exact.nearby() == [1, None, 8, 9, 10, 11, 12, None, 20000]
+    estimated = Page(
+        items=[None] * 50, number=10, per=50, total_count=1_000_000, count_is_estimate=True
+    )
+    assert estimated.nearby() == [1, None, 8, 9, 10, 11, 12, None]
