@@ -44,14 +44,17 @@ def postgres_url(base_url: str) -> str:
     return urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
 
 
+def postgres_configured() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+
+
 def backend_urls(backends: list[str], outreaches: int) -> dict[str, str]:
     urls = {}
-    base_url = os.environ.get("DATABASE_URL", "")
     if "sqlite" in backends:
         urls["sqlite"] = f"sqlite:///{RESULTS_DIR / f'bench_outreach_{outreaches}.sqlite3'}"
     if "postgresql" in backends:
-        if base_url.startswith(("postgres://", "postgresql://")):
-            urls["postgresql"] = postgres_url(base_url)
+        if postgres_configured():
+            urls["postgresql"] = postgres_url(os.environ["DATABASE_URL"])
         else:
             sys.stderr.write("DATABASE_URL is not PostgreSQL: PostgreSQL skipped.\n")
     return urls

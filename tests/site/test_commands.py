@@ -361,3 +361,11 @@ def test_seed_command_rejects_a_size_below_one():
 def test_seed_command_accepts_readable_sizes():
     run("seed_demo", "--outreaches", "1_000", "--verbosity", "0")
     assert Outreach.objects.count() == 1_000
+
+
+def test_bench_refuses_backends_it_cannot_run(monkeypatch):
+    with pytest.raises(CommandError, match=r"Unknown: mysql\. Use sqlite, postgresql\."):
+        call_command("bench", "--backends", "mysql")
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.sqlite3")
+    with pytest.raises(CommandError, match="--backends postgresql needs DATABASE_URL"):
+        call_command("bench", "--backends", "postgresql")

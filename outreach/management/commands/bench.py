@@ -85,13 +85,19 @@ class Command(BaseCommand):
                 output=Path(options["child"]),
             )
             return
+        backends = _names(options["backends"], ("sqlite", "postgresql"))
+        if backends == ["postgresql"] and not runner.postgres_configured():
+            raise CommandError(
+                "--backends postgresql needs DATABASE_URL to point at a PostgreSQL server, "
+                "e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/test"
+            )
         runner.run(
             outreaches=options["outreaches"],
             repeat=options["repeat"],
             naive_repeat=options["naive_repeat"],
             per_object_up_to=options["per_object_up_to"],
             seed=options["seed"],
-            backends=_names(options["backends"], ("sqlite", "postgresql")),
+            backends=backends,
             groups=groups,
             only=options["only"],
             fresh=options["fresh"],
