@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Company, Person
@@ -26,6 +26,7 @@ from outreach_site.dashboard import (
 )
 from outreach_site.errors import DomainError
 from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
+from outreach_site.widgets import FastSelect
 
 from . import selectors, services
 from .choices import Outcome, PipelineState
@@ -76,22 +77,35 @@ class OutreachListView(FilteredListView):
         )
         fields["status"].label = "Pipeline state"
         fields["sequence_id"].label = "Sequence"
-        fields["sequence_id"].widget = forms.Select(
-            choices=[("", "Any"), *((s.public_id, s.name) for s in Sequence.objects.all())]
-        )
-        fields["owner"].widget = forms.Select(
+        # Plain values, not model instances: these list every sequence and user.
+        fields["sequence_id"].widget = FastSelect(
             choices=[
-                ("", "Anyone"),
+                ("", "Any"),
                 *(
-                    (format_public_id("usr", u.pk), u.get_full_name() or u.get_username())
-                    for u in get_user_model().objects.order_by("username")
+                    (format_public_id(PREFIXES["sequence"], pk), name)
+                    for pk, name in Sequence.objects.values_list("pk", "name")
                 ),
             ]
         )
-        fields["tag"].widget = forms.Select(
-            choices=[("", "Any"), *((t.name, t.name) for t in Tag.objects.all())]
+        users = get_user_model().objects.order_by("username")
+        fields["owner"].widget = FastSelect(
+            choices=[
+                ("", "Anyone"),
+                *(
+                    (format_public_id(PREFIXES["user"], pk), f"{first} {last}".strip() or username)
+                    for pk, username, first, last in users.values_list(
+                        "pk", "username", "first_name", "last_name"
+                    )
+                ),
+            ]
         )
-        fields["approved"].widget = forms.Select(
+        fields["tag"].widget = FastSelect(
+            choices=[
+                ("", "Any"),
+                *((name, name) for name in Tag.objects.values_list("name", flat=True)),
+            ]
+        )
+        fields["approved"].widget = FastSelect(
             choices=[("", "Any"), ("true", "Approved"), ("false", "Not approved")]
         )
         for name in ("person_id", "company_id", "job_id"):
@@ -114,9 +128,11 @@ class OutreachListView(FilteredListView):
         context["filtered"] = any(
             self.request.GET.get(name) for name in form.fields if name not in HIDDEN_FILTERS
         )
-        context["sequences"] = [
-            (s.pk, s.name) for s in Sequence.objects.filter(active=True).only("id", "name")
-        ]
+        context["sequence_options"] = format_html_join(
+            "",
+            '<option value="{}">{}</option>',
+            Sequence.objects.filter(active=True).values_list("pk", "name"),
+        )
         context["max_batch"] = f"{settings.MAX_BATCH_IDS:,}"
         context["progress_batch_id"] = self.request.GET.get("enrichment_batch", "")
         return context

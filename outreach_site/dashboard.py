@@ -23,6 +23,7 @@ from outreach_site.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
 from outreach_site.errors import DomainError
 from outreach_site.filters import PublicIdFormField, StrictBooleanFormField
 from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
+from outreach_site.widgets import FastSelect
 
 # --- prefixed ids in dashboard URLs -----------------------------------------------------------
 
@@ -181,8 +182,9 @@ def prepare_filter_form(form: forms.Form) -> None:
         if name in SORT_PARAMS:
             continue
         if isinstance(field, StrictBooleanFormField):
-            field.widget = forms.Select(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
+            field.widget = FastSelect(choices=[("", "Any"), ("true", "Yes"), ("false", "No")])
         elif isinstance(field, forms.ChoiceField):
+            field.widget = FastSelect(attrs=field.widget.attrs)
             field.choices = [("", "Any"), *((k, v) for k, v in field.choices if k != "")]
         if not field.label or field.label.startswith("["):
             field.label = name.removesuffix("_id").replace("_", " ").capitalize()

@@ -1,0 +1,48 @@
+"""The dashboard's fast select writes what Django's own select writes."""
+
+import pytest
+from django import forms
+from django.test.html import parse_html
+
+from outreach_site.widgets import FastSelect
+
+CHOICES = [("", "Any"), ("seq_1", "Cold <intro> & co"), ("seq_2", 'Warm "follow-up"'), (3, "Three")]
+
+
+@pytest.mark.parametrize("value", [None, "", "seq_1", "seq_2", 3, "3", "missing"])
+@pytest.mark.parametrize("attrs", [None, {"id": "id_sequence", "required": True}])
+def test_fast_select_renders_like_djangos_select(value, attrs):
+    ours = FastSelect(choices=CHOICES).render("sequence_id", value, attrs)
+    django = forms.Select(choices=CHOICES).render("sequence_id", value, attrs)
+    assert parse_html(ours) == parse_html(django)
+
+
+def test_fast_select_escapes_labels_and_values():
+    html = FastSelect(choices=[('"><script>', "<b>x</b>")]).render("q", None)
+    assert "<script>" not in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_the_outreach_filters_use_it(client, user):
+    client.force_login(user)
+    page = client.get("/outreaches/?sequence_id=&status=ready")
+    assert page.status_code == 200
+    form = page.context["filter_form"]
+    for name in ("status", "channel", "sequence_id", "owner", "tag", "approved"):
+        assert isinstance(form.fields[name].widget, FastSelect), name
+    assert '<option value="ready" selected>' in page.content.decode()
+
+
+def test_the_batch_bar_offers_active_sequences_escaped(client, user):
+    from tests.factories import OutreachFactory, SequenceFactory
+
+    OutreachFactory()
+    active = SequenceFactory(name="<b>Cold</b> & warm", active=True)
+    SequenceFactory(name="Retired cadence", active=False)
+    client.force_login(user)
+    page = client.get("/outreaches/").content.decode()
+    batch_select = page.split('id="batch-sequence"', 1)[1].split("</select>", 1)[0]
+    escaped = "&lt;b&gt;Cold&lt;/b&gt; &amp; warm"
+    assert f'<option value="{active.pk}">{escaped}</option>' in batch_select
+    assert "Retired cadence" not in batch_select
+    assert "<b>Cold</b>" not in page
