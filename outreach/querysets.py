@@ -33,6 +33,13 @@ class InSubquery(Func):
         )
 
 
+def json_ids_sql(connection) -> str:
+    """A subquery whose `value` column holds the ids of one JSON array parameter (`%s`)."""
+    if connection.vendor == "postgresql":
+        return "SELECT value::bigint AS value FROM jsonb_array_elements_text(%s::jsonb)"
+    return "SELECT value FROM json_each(%s)"
+
+
 class InIds(Func):
     """`column IN (ids)` with the ids sent as one JSON parameter. Django writes one placeholder
     per id and prepares each value, which costs more than the statement itself for a batch of
@@ -46,12 +53,10 @@ class InIds(Func):
 
     def as_sql(self, compiler, connection, **extra_context):
         column, params = compiler.compile(self.source_expressions[0])
-        return f"{column} IN (SELECT value FROM json_each(%s))", [*params, json.dumps(self.ids)]
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        column, params = compiler.compile(self.source_expressions[0])
-        unpacked = "SELECT jsonb_array_elements_text(%s::jsonb)::bigint"
-        return f"{column} = ANY(ARRAY({unpacked}))", [*params, json.dumps(self.ids)]
+        ids = json_ids_sql(connection)
+        # On PostgreSQL `= ANY(ARRAY(…))` runs the subquery once and probes the index with it.
+        condition = "= ANY(ARRAY({}))" if connection.vendor == "postgresql" else "IN ({})"
+        return f"{column} {condition.format(ids)}", [*params, json.dumps(self.ids)]
 
 
 class OutreachQuerySet(models.QuerySet):

@@ -7,6 +7,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 
 from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult
+from ..querysets import json_ids_sql
 
 
 def chunked(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -40,13 +41,10 @@ def _insert_items(batch_id: int, outreach_ids: list[int]) -> None:
     columns = ", ".join(
         quote(meta.get_field(name).column) for name in ("batch", "outreach", "result")
     )
-    if connection.vendor == "postgresql":
-        source = "SELECT %s, value::bigint, %s FROM jsonb_array_elements_text(%s::jsonb)"
-    else:
-        source = "SELECT %s, value, %s FROM json_each(%s)"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {quote(meta.db_table)} ({columns}) {source}",
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) "
+            f"SELECT %s, ids.value, %s FROM ({json_ids_sql(connection)}) AS ids",
             [batch_id, EnrichmentResult.PENDING, json.dumps(outreach_ids)],
         )
 
