@@ -6,12 +6,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import dj_database_url
 from django.conf import settings
 
 from . import report
+from .databases import create_postgres_database
 
 RESULTS_DIR = Path(settings.BASE_DIR) / "bench-results"
 PG_DATABASE = "bench_outreach"
@@ -24,26 +23,6 @@ CHILD_ENV = {
 }
 
 
-def postgres_url(base_url: str) -> str:
-    """The bench database on the server of `base_url`, created when missing."""
-    import psycopg
-
-    config = dj_database_url.parse(base_url)
-    with psycopg.connect(
-        dbname=config["NAME"],
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [PG_DATABASE])
-        if exists.fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-    parts = urlsplit(base_url)
-    return urlunsplit(parts._replace(path=f"/{PG_DATABASE}"))
-
-
 def postgres_configured() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
@@ -54,7 +33,7 @@ def backend_urls(backends: list[str], outreaches: int) -> dict[str, str]:
         urls["sqlite"] = f"sqlite:///{RESULTS_DIR / f'bench_outreach_{outreaches}.sqlite3'}"
     if "postgresql" in backends:
         if postgres_configured():
-            urls["postgresql"] = postgres_url(os.environ["DATABASE_URL"])
+            urls["postgresql"] = create_postgres_database(os.environ["DATABASE_URL"], PG_DATABASE)
         else:
             sys.stderr.write("DATABASE_URL is not PostgreSQL: PostgreSQL skipped.\n")
     return urls

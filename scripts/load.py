@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.databases import create_postgres_database  # noqa: E402  (needs ROOT on the path)
+
 HOST = "127.0.0.1"  # the only address this script ever sends to
 
 
@@ -97,7 +100,7 @@ class App:
 
     def prepare(self, outreaches: int) -> None:
         if self.env["DATABASE_URL"].startswith(("postgres://", "postgresql://")):
-            create_postgres_database(self.env["DATABASE_URL"])
+            create_postgres_database(self.env["DATABASE_URL"])  # when missing
         say("migrating")
         self.manage("migrate", "--noinput")
         self.manage("collectstatic", "--noinput")
@@ -236,26 +239,6 @@ def drive(name, port, make_request, clients, duration, max_requests) -> Result:
 
 def say(message: str) -> None:
     print(f"[load] {message}", file=sys.stderr, flush=True)
-
-
-def create_postgres_database(url: str) -> None:
-    """Create the database `url` names when the server does not have it yet."""
-    import dj_database_url
-    import psycopg
-
-    config = dj_database_url.parse(url)
-    with psycopg.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-        autocommit=True,
-    ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-        if exists.fetchone() is None:
-            say(f"creating database {config['NAME']}")
-            conn.execute(f'CREATE DATABASE "{config["NAME"]}"')
 
 
 def main() -> int:
