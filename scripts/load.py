@@ -108,8 +108,10 @@ class App:
         started = time.monotonic()
         self.manage("seed_demo", "--outreaches", str(outreaches), "--seed", "1", "--reset")
         say(f"seeded in {time.monotonic() - started:.1f}s")
-        self.manage("createsuperuser", "--noinput", "--username", "load", "--email", "l@x.test")
-        created = self.manage("drf_create_token", "load")
+        # A user of its own each run: a database given again still has the last run's.
+        username = f"load-{secrets.token_hex(4)}"
+        self.manage("createsuperuser", "--noinput", "--username", username, "--email", "l@x.test")
+        created = self.manage("drf_create_token", username)
         self.token = re.search(r"Generated token (\w+)", created).group(1)
 
     def start(self, workers: int) -> None:
