@@ -277,10 +277,42 @@ def _default_iso(field: serializers.DateTimeField) -> bool:
     )
 
 
-def _iso_datetime(value) -> str:
+# DRF conversions that give back, unchanged, every value of a column of these types: the lean
+# path skips the call (most of a page's conversions). ChoiceField maps str(value) to its choice,
+# the same string when the choices are strings.
+_UNCHANGED_ON_COLUMNS = {
+    serializers.CharField.to_representation: {"CharField", "TextField"},
+    serializers.ChoiceField.to_representation: {"CharField", "TextField"},
+    serializers.BooleanField.to_representation: {"BooleanField"},
+    serializers.IntegerField.to_representation: {
+        "IntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+    },
+}
+
+
+def _conversion(field: serializers.Field, column) -> Callable[[Any], Any] | None:
+    """field.to_representation for values of `column`, or None when it changes none."""
+    method = type(field).to_representation
+    if method is RoundedPercentField.to_representation:
+        return None
+    if column.get_internal_type() not in _UNCHANGED_ON_COLUMNS.get(method, ()):
+        return field.to_representation
+    if isinstance(field, serializers.ChoiceField) and not all(
+        isinstance(choice, str) for choice in field.choice_strings_to_values.values()
+    ):
+        return field.to_representation
+    return None
+
+
+def _iso_datetime(value, zone) -> str:
     """What DateTimeField.to_representation gives for an aware datetime in its default setup
-    (current time zone, ISO 8601, UTC as Z), without its per-value lookups."""
-    text = value.astimezone(timezone.get_current_timezone()).isoformat()
+    (ISO 8601 in the current time zone `zone`, UTC as Z), without its per-value lookups."""
+    text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
@@ -305,7 +337,7 @@ def _list_plan() -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...] | N
         elif isinstance(field, serializers.DateTimeField) and _default_iso(field):
             plan.append((name, source, _iso_datetime))
         elif isinstance(field, _LIST_PLAIN_FIELDS) and source in columns:
-            plan.append((name, source, field.to_representation))
+            plan.append((name, source, _conversion(field, columns[source])))
         else:
             return None
     return tuple(plan)
@@ -336,7 +368,12 @@ def outreach_list_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """What OutreachSerializer(many=True) gives for these outreaches, from values() rows of
     outreach_list_columns(): no model instances, no per-row serializer (several times faster
     for a page of 200). Empty values stay None, as the serializer leaves them."""
-    plan = _list_plan()
+    # The current time zone is looked up once per page, not once per datetime.
+    zone = timezone.get_current_timezone()
+    plan = [
+        (name, column, partial(_iso_datetime, zone=zone) if convert is _iso_datetime else convert)
+        for name, column, convert in _list_plan()
+    ]
     return [
         {
             name: None if (value := row[column]) is None else convert(value) if convert else value
