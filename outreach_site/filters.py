@@ -1,7 +1,10 @@
 """django-filter building blocks shared by the API and the dashboard list views."""
 
+import copy
+
 import django_filters
 from django import forms
+from django.http import QueryDict
 
 from outreach_site.enums import normalize_choice
 from outreach_site.public_ids import InvalidPublicId, parse_public_id
@@ -70,7 +73,29 @@ class BooleanFilter(django_filters.BooleanFilter):
 
 class FilterSet(django_filters.FilterSet):
     """A FilterSet that builds its form class once, not on every request: the form's fields
-    come from the declared filters alone, and forms copy their fields when instantiated."""
+    come from the declared filters alone, and forms copy their fields when instantiated.
+
+    Its filters are shallow copies of the declared ones. django-filter deep-copies them, with
+    every choice list, on each request (a twentieth of a list request); a filter holds no
+    state that a request changes beyond the `model`, `parent` and `method` set here.
+    """
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method is not None:
+                # Setting `method` binds a FilterMethod to this copy; the one copied along
+                # still calls through the declared filter, which has no parent.
+                filter_.method = filter_.method
 
     def get_form_class(self):
         cls = type(self)

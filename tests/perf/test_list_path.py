@@ -221,6 +221,28 @@ def test_a_filterset_builds_its_form_class_once_and_each_form_its_own_fields():
     assert "active" not in OutreachFilterSet(data={}).form.fields
 
 
+def test_each_filterset_has_its_own_filters_without_copying_their_choices():
+    from outreach.filters import OutreachFilterSet
+
+    queryset = Outreach.objects.all()
+    first = OutreachFilterSet(data={"status": "ready"}, queryset=queryset)
+    second = OutreachFilterSet(data={"status": "new"}, queryset=queryset)
+    declared = OutreachFilterSet.base_filters["status"]
+    assert first.filters["status"] is not second.filters["status"] is not declared
+    assert first.filters["status"].parent is first
+    assert second.filters["status"].parent is second
+    assert first.filters["status"].model is Outreach
+    assert not hasattr(declared, "parent")
+    # The choice list is shared, not copied on every request.
+    assert first.filters["status"].extra["choices"] is declared.extra["choices"]
+    assert list(first.qs.values_list("current_state", flat=True).distinct()) in ([], ["ready"])
+    assert first.is_bound and first.data == {"status": "ready"} and first.request is None
+    # A filter with a method calls it on its own FilterSet.
+    searching = OutreachFilterSet(data={"q": "nobody-matches-this"}, queryset=queryset)
+    assert searching.filters["q"].filter.f is searching.filters["q"]
+    assert not searching.qs.exists()
+
+
 def test_the_dashboard_page_summary_groups_thousands():
     from outreach_site.dashboard import Page
 
