@@ -67,20 +67,21 @@ def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
     if connection.vendor != "postgresql":
         return rows.count(), None
     try:
-        capped_sql, capped_params = rows[: COUNT_EXACT_UP_TO + 1].query.sql_with_params()
-        full_sql, full_params = rows.query.sql_with_params()
+        sql, params = rows.query.sql_with_params()
     except EmptyResultSet:  # a filter no row can match (e.g. a value past the column's range)
         return 0, None
     with connection.cursor() as cursor:
-        # The count is a subquery PostgreSQL runs only when its CASE branch is taken.
+        # The count is a subquery PostgreSQL runs only when its CASE branch is taken. The query
+        # has no ORDER BY or LIMIT of its own, so the cap is a LIMIT written after it.
         cursor.execute(
             "SELECT estimated.n, CASE WHEN estimated.n <= %s THEN "
-            f"(SELECT COUNT(*) FROM ({capped_sql}) AS capped) END "
+            f"(SELECT COUNT(*) FROM ({sql} LIMIT %s) AS capped) END "
             "FROM (SELECT api_count_estimate(%s) AS n) AS estimated",
             [
                 COUNT_EXACT_UP_TO,
-                *capped_params,
-                connection.ops.compose_sql(full_sql, full_params),
+                *params,
+                COUNT_EXACT_UP_TO + 1,
+                connection.ops.compose_sql(sql, params),
             ],
         )
         estimate, counted = cursor.fetchone()
