@@ -36,6 +36,11 @@ class PublicIdFilter(django_filters.Filter):
 
 
 class EnumFormField(forms.ChoiceField):
+    def __deepcopy__(self, memo):
+        # Each form deep-copies its fields; ChoiceField also deep-copies its choice list, which
+        # nothing changes in place (a page that wants other choices assigns a new list).
+        return forms.Field.__deepcopy__(self, memo)
+
     def to_python(self, value):
         value = super().to_python(value)
         if value in self.empty_values:

@@ -221,6 +221,19 @@ def test_a_filterset_builds_its_form_class_once_and_each_form_its_own_fields():
     assert "active" not in OutreachFilterSet(data={}).form.fields
 
 
+def test_forms_share_choice_lists_but_not_choices_assigned_on_one():
+    from outreach.filters import OutreachFilterSet
+
+    first = OutreachFilterSet(data={}).form.fields["status"]
+    second = OutreachFilterSet(data={}).form.fields["status"]
+    assert first is not second and first.widget is not second.widget
+    assert first.choices is second.choices
+    first.choices = [("", "Any"), ("ready", "Ready")]
+    assert len(second.choices) > 2
+    assert len(OutreachFilterSet(data={}).form.fields["status"].widget.choices) > 2
+    assert not OutreachFilterSet(data={"status": "nonsense"}).is_valid()
+
+
 def test_each_filterset_has_its_own_filters_without_copying_their_choices():
     from outreach.filters import OutreachFilterSet
 
