@@ -132,10 +132,13 @@ def _positive_int(raw: str | None, default: int, maximum: int | None = None) -> 
     return value
 
 
-def paginate(request: HttpRequest, queryset: QuerySet, default_per: int = DEFAULT_PER) -> Page:
+def paginate(
+    request: HttpRequest, queryset: QuerySet, default_per: int = DEFAULT_PER, *, search=False
+) -> Page:
     """One page of `queryset` by `page` (1-based) and `per` (1–200), as the API reads them.
 
     A bad value is reported with a message and replaced by the default rather than failing.
+    `search`: the queryset is a text search, counted with its page as the API counts it.
     """
     number = _positive_int(request.GET.get("page"), 1)
     if number is None:
@@ -147,7 +150,7 @@ def paginate(request: HttpRequest, queryset: QuerySet, default_per: int = DEFAUL
             request, f"per must be a whole number from 1 to {MAX_PER}; showing {default_per}."
         )
         per = default_per
-    items, total, estimated_by = page_and_count(queryset, (number - 1) * per, per)
+    items, total, estimated_by = page_and_count(queryset, (number - 1) * per, per, search=search)
     return Page(
         items=items,
         number=number,
@@ -241,7 +244,8 @@ class FilteredListView(View):
             queryset = self.sort(filterset.qs, request)
         else:
             queryset = filterset.queryset.none()
-        page = paginate(request, queryset)
+        search = filterset.is_valid() and bool(filterset.form.cleaned_data.get("q"))
+        page = paginate(request, queryset, search=search)
         context = self.get_context_data(
             filterset=filterset,
             filter_form=filterset.form,

@@ -89,7 +89,10 @@ class OutreachViewSet(ServiceModelViewSet):
                 .values(*columns)
             )
 
-        page = self.paginator.paginate_queryset(queryset, request, view=self, hydrate=rows)
+        search = bool(request.query_params.get("q", "").strip())
+        page = self.paginator.paginate_queryset(
+            queryset, request, view=self, hydrate=rows, search=search
+        )
         return self.get_paginated_response(outreach_list_items(page))
 
     def retrieve(self, request, *args, **kwargs):

@@ -12,12 +12,19 @@ exist) and `pagination` also carries `"count_is_estimate": true, "count_method":
 "planner_estimate"`. A page that ends before `per` rows proves the count and is always exact.
 SQLite, which has no estimate, always counts. Estimate and count are one statement, so a list is
 two queries after authentication, whatever the page size, filter or sort.
+
+A search is counted with its page instead. Its matches are found by text (through trigram indexes,
+often of other tables), which gives them no index order and the planner no useful estimate: the
+page reads every match to order them, and a separate count would read them all again. The page's
+ids are selected with `COUNT(*) OVER ()` — one pass for both, exact whatever the number — and the
+rows are then loaded by id; still two queries.
 """
 
 import math
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
+from django.db.models import Count, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
@@ -90,14 +97,24 @@ def count_matching(queryset, *, at_least: int = 0) -> tuple[int, str | None]:
     return max(estimate or 0, counted or 0, at_least), ESTIMATE_METHOD
 
 
-def page_and_count(queryset, offset: int, per: int, hydrate=None) -> tuple[list, int, str | None]:
+def page_and_count(
+    queryset, offset: int, per: int, hydrate=None, *, search: bool = False
+) -> tuple[list, int, str | None]:
     """A page's rows, the total count and how it was estimated (None when exact).
 
     Counted on every page, so that every page costs the same queries; a full page proves at
-    least one more row, and a page that ends early proves the exact count.
+    least one more row, and a page that ends early proves the exact count. A `search` page
+    counts its matches while selecting its ids (see the module's docstring).
     """
     # No table holds that many rows, and databases refuse offsets past 64 bits.
-    rows = page_of(queryset, offset, per, hydrate) if offset < MAX_OFFSET else []
+    if offset >= MAX_OFFSET:
+        rows = []
+    elif search:
+        rows, total = _search_page(queryset, offset, per, hydrate)
+        if total is not None:
+            return rows, total, None
+    else:
+        rows = page_of(queryset, offset, per, hydrate)
     seen = offset + len(rows) + (1 if len(rows) == per else 0)
     total, method = count_matching(queryset, at_least=seen)
     if len(rows) < per and (rows or offset == 0):
@@ -105,18 +122,38 @@ def page_and_count(queryset, offset: int, per: int, hydrate=None) -> tuple[list,
     return rows, total, method
 
 
+def _search_page(queryset, offset: int, per: int, hydrate) -> tuple[list, int | None]:
+    """The page's rows and the exact count, from one pass over the matches.
+
+    The count is None past the end, where no row carries it: the caller counts as for any list.
+    """
+    selected = list(
+        queryset.annotate(search_matches=Window(Count("pk"))).values_list("pk", "search_matches")[
+            offset : offset + per
+        ]
+    )
+    if not selected:
+        return [], 0 if offset == 0 else None
+    ids = [pk for pk, _ in selected]
+    rows = hydrate(ids, queryset) if hydrate is not None else queryset.filter(pk__in=ids)
+    return list(rows), selected[0][1]
+
+
 class PagePerPagination(BasePagination):
     page_query_param = "page"
     per_query_param = "per"
 
-    def paginate_queryset(self, queryset, request, view=None, hydrate=None):
-        """The page's rows; `hydrate(ids, queryset)` loads them (default: the queryset)."""
+    def paginate_queryset(self, queryset, request, view=None, hydrate=None, search=False):
+        """The page's rows; `hydrate(ids, queryset)` loads them (default: the queryset).
+
+        `search`: the queryset is a search, counted with its page (see the module).
+        """
         self.page = parse_positive_int(request.query_params, self.page_query_param, 1)
         self.per = parse_positive_int(
             request.query_params, self.per_query_param, DEFAULT_PER, MAX_PER
         )
         rows, self.total_count, self.count_method = page_and_count(
-            queryset, (self.page - 1) * self.per, self.per, hydrate
+            queryset, (self.page - 1) * self.per, self.per, hydrate, search=search
         )
         return rows
 

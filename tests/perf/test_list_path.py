@@ -207,6 +207,95 @@ def test_search_does_not_sort_the_people_and_companies_it_matches(api, varied):
         assert 'ORDER BY U0."' not in sql
 
 
+@pytest.fixture
+def smiths(db):
+    """Seven outreaches of people called Smith, created a day apart, and two others."""
+    company = CompanyFactory(name="Anvil")
+    now = timezone.now()
+    rows = []
+    for day in range(7):
+        outreach = OutreachFactory(person=PersonFactory(last_name="Smith", company=company))
+        Outreach.objects.filter(pk=outreach.pk).update(
+            created_at=now - timezone.timedelta(days=day)
+        )
+        rows.append(outreach.public_id)
+    OutreachFactory.create_batch(2, person=PersonFactory(last_name="Jones"))
+    return rows  # newest first
+
+
+def search_statements(api, query):
+    with CaptureQueriesContext(connection) as queries:
+        response = api.get(f"/api/outreaches?{query}")
+    assert response.status_code == 200, response.json()
+    statements = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"]]
+    return response.json(), statements
+
+
+@pytest.mark.parametrize(
+    ("page", "per", "expected", "total"),
+    [
+        (1, 3, slice(0, 3), 7),
+        (3, 3, slice(6, 7), 7),
+        (2, 7, slice(0, 0), 7),
+        (9, 50, slice(0, 0), 7),
+    ],
+)
+def test_a_search_counts_its_matches_in_the_pass_that_finds_its_page(
+    api, smiths, page, per, expected, total
+):
+    body, statements = search_statements(api, f"q=smith&per={per}&page={page}")
+    assert [item["id"] for item in body["items"]] == smiths[expected]
+    assert body["pagination"] == {
+        "current_page": page,
+        "per_page": per,
+        "total_pages": -(-total // per),
+        "total_count": total,
+    }
+    if body["items"]:
+        # One statement searches: it selects the page's ids and counts the matches.
+        assert len(statements) == 1
+        assert "OVER ()" in statements[0]
+    else:
+        # Past the end no row carries the count: it is counted as for any list.
+        assert len(statements) == 2
+
+
+def test_a_search_with_no_match_is_one_statement(api, smiths):
+    body, statements = search_statements(api, "q=nobody-matches-this")
+    assert body["items"] == []
+    assert body["pagination"]["total_count"] == 0
+    assert len(statements) == 1
+
+
+def test_a_search_count_is_exact_past_the_estimate_cap(api, smiths, monkeypatch):
+    monkeypatch.setattr(pagination, "COUNT_EXACT_UP_TO", 2)
+    body, _ = search_statements(api, "q=smith&per=3")
+    assert body["pagination"] == {
+        "current_page": 1,
+        "per_page": 3,
+        "total_pages": 3,
+        "total_count": 7,
+    }
+
+
+def test_a_search_combines_with_filters_and_sorts(api, smiths):
+    Outreach.objects.filter(pk__in=[int(pk.removeprefix("out_")) for pk in smiths[:3]]).update(
+        current_state="ready"
+    )
+    body, _ = search_statements(api, "q=smith&status=ready&direction=asc&per=2")
+    assert [item["id"] for item in body["items"]] == smiths[2:0:-1]
+    assert body["pagination"]["total_count"] == 3
+
+
+def test_the_dashboard_search_counts_with_its_page(client, user, smiths):
+    client.force_login(user)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get("/outreaches/?q=smith&per=3").content.decode()
+    assert "1–3 of 7<" in page
+    statements = [q["sql"] for q in queries.captured_queries if "OVER ()" in q["sql"]]
+    assert len(statements) == 1
+
+
 def test_a_filterset_builds_its_form_class_once_and_each_form_its_own_fields():
     from outreach.filters import OutreachFilterSet, SequenceFilterSet
 

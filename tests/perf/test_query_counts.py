@@ -2,7 +2,8 @@
 
 A list request is three queries whatever the page size, filter or sort: the token lookup, the
 page (ids first, rows joined to them, one statement) and the count (capped, with the estimate
-in the same statement on PostgreSQL).
+in the same statement on PostgreSQL). A search selects its page's ids with their count, then
+loads the rows: three as well.
 """
 
 import pytest
@@ -88,6 +89,7 @@ def test_list_is_three_queries_with_every_filter(api, outreaches):
     for name, value in filters.items():
         for per in (1, 200):
             assert len(list_queries(api, f"{name}={value}&per={per}&sort=owner")) == 3, name
+        assert len(list_queries(api, f"{name}={value}&per=5&page=99")) == 3, name  # past the end
 
 
 def test_detail_is_two_queries(api, outreaches):
