@@ -13,7 +13,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import product
 
 # Letters that Unicode decomposition leaves alone, written the way mailbox names spell them.
@@ -53,13 +53,17 @@ class Pattern:
     name: str
     template: str
 
-    @property
+    @cached_property
     def needs_first(self) -> bool:
         return "{first}" in self.template or "{f}" in self.template
 
-    @property
+    @cached_property
     def needs_last(self) -> bool:
         return "{last}" in self.template or "{l}" in self.template
+
+    @cached_property
+    def names(self) -> frozenset[str]:
+        return frozenset((self.name,))
 
     def render(self, first: str, last: str) -> str:
         return self.template.format(first=first, last=last, f=first[:1], l=last[:1])
@@ -119,6 +123,15 @@ class Spellings:
             last={s: fold(last_name, hyphens=s[0], umlauts=s[1]) for s in styles},
         )
 
+    @cached_property
+    def variants(self) -> dict[tuple[str, str], list[tuple[str, str]]]:
+        """Each distinct (first, last) spelling, with the styles that write it: most names
+        are spelt the same in every style."""
+        variants: dict[tuple[str, str], list[tuple[str, str]]] = {}
+        for style in self.first:
+            variants.setdefault((self.first[style], self.last[style]), []).append(style)
+        return variants
+
     def distinguishes(self, dimension: int) -> bool:
         """Whether the style on this dimension (0 hyphens, 1 umlauts) changes the spelling."""
         base = (HYPHEN_STYLES[0], UMLAUT_STYLES[0])
@@ -138,14 +151,56 @@ def _render(pattern: Pattern, first: str, last: str) -> str | None:
     return pattern.render(first, last)
 
 
-@lru_cache(maxsize=65536)  # names repeat across colleagues, domains and chunks
+@lru_cache(maxsize=8192)  # names repeat across colleagues, domains and chunks
 def _spelt_by(first: str, last: str) -> dict[str, frozenset[str]]:
     """Every local part the patterns write from this spelling, with the patterns writing it."""
-    spelt: dict[str, set[str]] = {}
+    parts = {"first": first, "last": last, "f": first[:1], "l": last[:1]}
+    spelt: dict[str, frozenset[str]] = {}
     for pattern in PATTERNS:
-        if (local := _render(pattern, first, last)) is not None:
-            spelt.setdefault(local, set()).add(pattern.name)
-    return {local: frozenset(names) for local, names in spelt.items()}
+        if (pattern.needs_first and not first) or (pattern.needs_last and not last):
+            continue
+        local = pattern.template.format_map(parts)
+        # The pattern's own set, shared, unless another pattern writes the same local part.
+        spelt[local] = spelt[local] | pattern.names if local in spelt else pattern.names
+    return spelt
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What one colleague's address shows: the patterns it follows and the spelling habits
+    (hyphens, umlauts) it votes for, None where it shows none."""
+
+    patterns: frozenset[str]
+    hyphens: str | None
+    umlauts: str | None
+
+
+# Every chunk that needs a domain reads its colleagues again: their evidence is remembered, and
+# the few distinct answers are shared by all the colleagues who give them.
+_EVIDENCE_KINDS: dict[Evidence, Evidence] = {}
+
+
+@lru_cache(maxsize=65536)
+def _evidence(first_name: str, last_name: str, local: str) -> Evidence | None:
+    """None when nothing of the name can be written in a mailbox (not evidence at all)."""
+    spellings = Spellings.of(first_name, last_name)
+    if not any(spellings.first.values()) and not any(spellings.last.values()):
+        return None
+    matched: set[str] = set()
+    styles_seen: set[tuple[str, str]] = set()
+    for (first, last), styles in spellings.variants.items():
+        if names := _spelt_by(first, last).get(local):
+            matched.update(names)
+            styles_seen.update(styles)
+    # Only an address that one style spells and the other does not shows the habit.
+    hyphens = {s[0] for s in styles_seen}
+    umlauts = {s[1] for s in styles_seen}
+    evidence = Evidence(
+        patterns=frozenset(matched),
+        hyphens=hyphens.pop() if len(hyphens) == 1 and spellings.distinguishes(0) else None,
+        umlauts=umlauts.pop() if len(umlauts) == 1 and spellings.distinguishes(1) else None,
+    )
+    return _EVIDENCE_KINDS.setdefault(evidence, evidence)
 
 
 @dataclass
@@ -160,29 +215,15 @@ class DomainPattern:
 
     def add(self, first_name: str, last_name: str, address: str) -> None:
         """Learn from one colleague's name and address (at this domain)."""
-        spellings = Spellings.of(first_name, last_name)
-        if not any(spellings.first.values()) and not any(spellings.last.values()):
+        evidence = _evidence(first_name, last_name, local_part(address))
+        if evidence is None:
             return
         self.colleagues += 1
-        local = local_part(address)
-        # Most names are spelt the same in every style: try each distinct spelling once.
-        variants: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for style in spellings.first:
-            variants.setdefault((spellings.first[style], spellings.last[style]), []).append(style)
-        matched: set[str] = set()
-        styles_seen: set[tuple[str, str]] = set()
-        for (first, last), styles in variants.items():
-            if names := _spelt_by(first, last).get(local):
-                matched.update(names)
-                styles_seen.update(styles)
-        self.following.update(matched)
-        # Only an address that one style spells and the other does not shows the habit.
-        hyphens = {s[0] for s in styles_seen}
-        if len(hyphens) == 1 and spellings.distinguishes(0):
-            self.hyphen_votes[hyphens.pop()] += 1
-        umlauts = {s[1] for s in styles_seen}
-        if len(umlauts) == 1 and spellings.distinguishes(1):
-            self.umlaut_votes[umlauts.pop()] += 1
+        self.following.update(evidence.patterns)
+        if evidence.hyphens is not None:
+            self.hyphen_votes[evidence.hyphens] += 1
+        if evidence.umlauts is not None:
+            self.umlaut_votes[evidence.umlauts] += 1
 
     def best(self) -> tuple[str, int] | None:
         """The most followed pattern and how many colleagues follow it (ties: the commoner)."""

@@ -240,3 +240,29 @@ def test_a_name_without_latin_letters_cannot_be_spelt():
 def test_the_first_name_pattern_works_without_a_last_name():
     learnt = learn("tiny.io", [("Ann", "Bell", "ann@tiny.io"), ("Bo", "", "bo@tiny.io")])
     assert guess_address("Cher", "", learnt, min_confidence=MIN).address == "cher@tiny.io"
+
+
+def test_a_colleague_read_again_is_not_learnt_again():
+    """Each chunk reads its domains' colleagues again; their evidence is remembered, and the
+    domain learns the same from it."""
+    from outreach.enrichment import patterns
+
+    colleagues = [
+        ("Jean-Pierre", "Müller", "jean-pierre.mueller@acme.test"),
+        ("Ann", "Lee", "ann.lee@acme.test"),
+        ("Bo", "Kim", "bkim@acme.test"),
+        ("李", "", "li@acme.test"),  # nothing writable: no evidence
+    ]
+    patterns._evidence.cache_clear()
+    first = learn("acme.test", colleagues)
+    assert patterns._evidence.cache_info().misses == 4
+    again = learn("acme.test", colleagues)
+    assert patterns._evidence.cache_info().hits == 4
+    assert again == first
+    assert first.colleagues == 3
+    assert first.following == {"first.last": 2, "flast": 1}
+    assert first.hyphen_votes == {"keep": 1}
+    assert first.umlaut_votes == {"expand": 1}
+    # Colleagues showing the same thing share one answer.
+    ann = patterns._evidence("Ann", "Lee", "ann.lee")
+    assert patterns._evidence("Eve", "Ray", "eve.ray") is ann
