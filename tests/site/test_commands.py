@@ -188,6 +188,21 @@ def test_seed_writes_the_requested_size_and_ratios():
     assert Outreach.objects.exclude(job=None).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_seed_on_postgresql_leaves_its_tables_vacuumed():
+    """Visibility maps set from the start: index-only scans need not visit the table."""
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and visibility maps are PostgreSQL's")
+    seed_demo(outreaches=500, seed=1, now=NOW)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relpages, relallvisible FROM pg_class WHERE relname = 'outreach_outreach'"
+        )
+        pages, visible = cursor.fetchone()
+    assert pages > 0
+    assert visible == pages
+
+
 def test_seeded_rows_obey_the_domain_rules():
     seed_demo(outreaches=2_000, seed=5, now=NOW)
     # Starting a sequence needs a sequence and approval.
