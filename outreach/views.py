@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Company, Person
@@ -26,7 +26,7 @@ from outreach_site.dashboard import (
 )
 from outreach_site.errors import DomainError
 from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
-from outreach_site.widgets import FastSelect
+from outreach_site.widgets import FastSelect, options_html
 
 from . import selectors, services
 from .choices import Outcome, PipelineState
@@ -128,10 +128,8 @@ class OutreachListView(FilteredListView):
         context["filtered"] = any(
             self.request.GET.get(name) for name in form.fields if name not in HIDDEN_FILTERS
         )
-        context["sequence_options"] = format_html_join(
-            "",
-            '<option value="{}">{}</option>',
-            Sequence.objects.filter(active=True).values_list("pk", "name"),
+        context["sequence_options"] = options_html(
+            Sequence.objects.filter(active=True).values_list("pk", "name")
         )
         context["max_batch"] = f"{settings.MAX_BATCH_IDS:,}"
         context["progress_batch_id"] = self.request.GET.get("enrichment_batch", "")

@@ -3,13 +3,22 @@
 import pytest
 from django import forms
 from django.test.html import parse_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy
 
 from outreach_site.widgets import FastSelect
 
-CHOICES = [("", "Any"), ("seq_1", "Cold <intro> & co"), ("seq_2", 'Warm "follow-up"'), (3, "Three")]
+CHOICES = [
+    ("", "Any"),
+    ("seq_1", "Cold <intro> & co"),
+    ("seq_2", 'Warm "follow-up"'),
+    (3, "Three"),
+    ("lazy", gettext_lazy("Lazy & late")),  # a translated label
+    ("safe", mark_safe("<em>Marked</em> safe")),  # already HTML: not escaped twice
+]
 
 
-@pytest.mark.parametrize("value", [None, "", "seq_1", "seq_2", 3, "3", "missing"])
+@pytest.mark.parametrize("value", [None, "", "seq_1", "seq_2", 3, "3", "lazy", "safe", "missing"])
 @pytest.mark.parametrize("attrs", [None, {"id": "id_sequence", "required": True}])
 def test_fast_select_renders_like_djangos_select(value, attrs):
     ours = FastSelect(choices=CHOICES).render("sequence_id", value, attrs)
