@@ -76,6 +76,14 @@ class Person(PublicIdMixin, models.Model):
             models.Index(fields=["linkedin_url"], name="person_linkedin_idx"),
             models.Index(fields=["company", "id"], name="person_company_id_idx"),
             models.Index(fields=["status"], name="person_status_idx"),
+            # The colleagues whose own addresses teach enrichment a domain's pattern, read
+            # again for every chunk: all that read needs, so PostgreSQL can answer it from the
+            # index alone (outreach.enrichment.local).
+            models.Index(
+                fields=["company", "first_name", "last_name", "email"],
+                condition=models.Q(email_invalid=False, email_inferred=False) & ~models.Q(email=""),
+                name="person_colleague_idx",
+            ),
         ]
 
     def __str__(self) -> str:

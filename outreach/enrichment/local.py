@@ -53,14 +53,7 @@ class LocalProvider(EnrichmentProvider):
         if not stored_domains:
             return {}
         by_domain: dict[str, list[tuple[str, str, str]]] = {}
-        for first_name, last_name, email, stored in (
-            Person.objects.filter(
-                company__domain__in=stored_domains, email_invalid=False, email_inferred=False
-            )
-            .exclude(email="")
-            .order_by()
-            .values_list("first_name", "last_name", "email", "company__domain")
-        ):
+        for first_name, last_name, email, stored in colleagues_at(stored_domains):
             by_domain.setdefault(_domain(stored), []).append((first_name, last_name, email))
         return {
             _domain(stored): learn(_domain(stored), by_domain.get(_domain(stored), []))
@@ -123,6 +116,20 @@ class LocalProvider(EnrichmentProvider):
             return Found(normalize_profile_url(given, network), "given")
         except InvalidContactDetail as exc:
             return Missing("invalid", f"The {label} {given!r} is not valid: {exc}")
+
+
+def colleagues_at(stored_domains: set[str]):
+    """(first name, last name, email, company domain) of the people at these domains whose own
+    address is evidence. Its conditions are those of the person_colleague_idx index, which
+    holds every column it reads."""
+    return (
+        Person.objects.filter(
+            company__domain__in=stored_domains, email_invalid=False, email_inferred=False
+        )
+        .exclude(email="")
+        .order_by()
+        .values_list("first_name", "last_name", "email", "company__domain")
+    )
 
 
 def _domain(stored: str) -> str:

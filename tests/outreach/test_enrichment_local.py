@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from outreach.enrichment.local import LocalProvider
+from outreach.enrichment.local import LocalProvider, colleagues_at
 from outreach.enrichment.providers import Contact, Found, Missing, get_provider
 from tests.factories import CompanyFactory, PersonFactory
 
@@ -159,6 +159,24 @@ def test_inference_reads_colleagues_once_for_many_people_and_domains():
         LocalProvider().enrich(contacts)
     # The colleagues with a given address, for all the domains at once.
     assert len(queries.captured_queries) == 1
+
+
+def test_the_colleague_read_is_answered_from_its_own_index():
+    """Every chunk reads its domains' colleagues: PostgreSQL can answer from the partial
+    index alone, which holds only usable addresses, so the read's conditions must stay its."""
+    if connection.vendor != "postgresql":
+        pytest.skip("index-only scans are PostgreSQL's")
+    company = CompanyFactory(domain="a.com")
+    PersonFactory(company=company, first_name="Ann", last_name="Lee", email="ann.lee@a.com")
+    PersonFactory(company=company, email="", email_invalid=False)
+    PersonFactory(company=company, email="gone@a.com", email_invalid=True)
+    with connection.cursor() as cursor:
+        # A tiny table is read whole otherwise: ask whether the index can answer at all.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    read = colleagues_at({"a.com"})
+    assert "Index Only Scan using person_colleague_idx" in read.explain()
+    assert list(read) == [("Ann", "Lee", "ann.lee@a.com", "a.com")]
 
 
 @pytest.mark.parametrize(
