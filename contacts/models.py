@@ -45,7 +45,12 @@ class Person(PublicIdMixin, models.Model):
     last_name = models.CharField(max_length=100, blank=True, default="")
     title = models.CharField(max_length=200, blank=True, default="")
     company = models.ForeignKey(
-        Company, null=True, blank=True, on_delete=models.SET_NULL, related_name="people"
+        Company,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="people",
+        db_index=False,  # person_company_id_idx (company, id) serves it
     )
     email = models.CharField(max_length=254, blank=True, default="")
     email_invalid = models.BooleanField(
