@@ -80,6 +80,8 @@ class Person(PublicIdMixin, models.Model):
             models.Index(Lower("email"), name="person_email_lower_idx"),
             models.Index(fields=["linkedin_url"], name="person_linkedin_idx"),
             models.Index(fields=["company", "id"], name="person_company_id_idx"),
+            # The people lists' order (Meta.ordering): a page reads it instead of sorting all.
+            models.Index(fields=["last_name", "first_name", "id"], name="person_name_idx"),
             models.Index(fields=["status"], name="person_status_idx"),
             # The colleagues whose own addresses teach enrichment a domain's pattern, read
             # again for every chunk: all that read needs, so PostgreSQL can answer it from the

@@ -7,30 +7,10 @@ from django.db import models
 from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from outreach_site.expressions import InSubquery
+
 # Jobs whose outreaches no longer need following up.
 CLOSED_JOB_STAGES = ("rejected", "dormant")
-
-
-class InSubquery(Func):
-    """`column IN (subquery)`. On PostgreSQL it is written `column = ANY(ARRAY(subquery))`: the
-    subquery then runs once, and the column's index answers it even inside an OR (a bitmap OR of
-    index scans) where `IN (subquery)` would test every row of the table."""
-
-    arg_joiner = " IN "
-    template = "%(expressions)s"
-    output_field = models.BooleanField()
-
-    def __init__(self, column: str, queryset: models.QuerySet):
-        super().__init__(F(column), Subquery(queryset))
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(
-            compiler,
-            connection,
-            arg_joiner=" = ANY(ARRAY",
-            template="%(expressions)s)",
-            **extra_context,
-        )
 
 
 def json_ids_sql(connection) -> str:

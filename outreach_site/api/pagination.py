@@ -17,7 +17,10 @@ A search is counted with its page instead. Its matches are found by text (throug
 often of other tables), which gives them no index order and the planner no useful estimate: the
 page reads every match to order them, and a separate count would read them all again. The page's
 ids are selected with `COUNT(*) OVER ()` — one pass for both, exact whatever the number — and the
-rows are then loaded by id; still two queries.
+rows are then loaded by id; still two queries. On PostgreSQL the planner's estimate is read in
+that statement first: a search it expects to match more than COUNT_EXACT_UP_TO rows skips the
+counting pass and is answered as any large list (its page read in order, its estimate said so),
+as an index in the page's order finds a common term's first rows at once.
 """
 
 import math
@@ -35,6 +38,8 @@ MAX_PER = 200
 COUNT_EXACT_UP_TO = 10_000
 ESTIMATE_METHOD = "planner_estimate"
 MAX_OFFSET = 2**62
+# A search's (rows, exact count, planner estimate), see _search_page.
+SearchPage = tuple[list | None, int | None, int | None]
 
 
 def parse_positive_int(params, name: str, default: int, maximum: int | None = None) -> int:
@@ -106,37 +111,73 @@ def page_and_count(
     least one more row, and a page that ends early proves the exact count. A `search` page
     counts its matches while selecting its ids (see the module's docstring).
     """
+    rows: list | None = None
+    estimate = None
     # No table holds that many rows, and databases refuse offsets past 64 bits.
     if offset >= MAX_OFFSET:
         rows = []
     elif search:
-        rows, total = _search_page(queryset, offset, per, hydrate)
+        rows, total, estimate = _search_page(queryset, offset, per, hydrate)
         if total is not None:
             return rows, total, None
-    else:
+    if rows is None:
         rows = page_of(queryset, offset, per, hydrate)
     seen = offset + len(rows) + (1 if len(rows) == per else 0)
-    total, method = count_matching(queryset, at_least=seen)
+    if estimate is not None:  # a search too broad to count: answered like any large list
+        total, method = max(estimate, seen), ESTIMATE_METHOD
+    else:
+        total, method = count_matching(queryset, at_least=seen)
     if len(rows) < per and (rows or offset == 0):
         return rows, offset + len(rows), None
     return rows, total, method
 
 
-def _search_page(queryset, offset: int, per: int, hydrate) -> tuple[list, int | None]:
-    """The page's rows and the exact count, from one pass over the matches.
+def _search_page(queryset, offset: int, per: int, hydrate) -> SearchPage:
+    """(rows, exact count, None) from one pass over the matches.
 
-    The count is None past the end, where no row carries it: the caller counts as for any list.
+    On PostgreSQL the planner's estimate comes in the same statement, and a search it expects
+    to match more than COUNT_EXACT_UP_TO rows is not counted: (None, None, estimate), and the
+    caller reads its page as for any list (an index in the page's order finds a common term's
+    first rows at once). Past the end no row carries the count: ([], None, None).
     """
-    selected = list(
-        queryset.annotate(search_matches=Window(Count("pk"))).values_list("pk", "search_matches")[
-            offset : offset + per
-        ]
-    )
+    # Filtering on the count makes Django select it in a subquery, which tells the planner
+    # that every match is read: PostgreSQL 15 costs a LIMIT over `COUNT(*) OVER ()` as if it
+    # could stop early, and would walk the sort's index through the whole table to skip a sort.
+    counted = queryset.annotate(search_matches=Window(Count("pk"))).filter(search_matches__gt=0)
+    page = counted.values_list("pk", "search_matches")[offset : offset + per]
+    connection = connections[queryset.db]
+    try:
+        if connection.vendor == "postgresql":
+            estimate, selected = _estimate_then_page(queryset, page, connection)
+            if estimate > COUNT_EXACT_UP_TO:
+                return None, None, estimate
+        else:
+            selected = list(page)
+    except EmptyResultSet:  # a filter no row can match
+        return [], 0, None
     if not selected:
-        return [], 0 if offset == 0 else None
+        return [], 0 if offset == 0 else None, None
     ids = [pk for pk, _ in selected]
     rows = hydrate(ids, queryset) if hydrate is not None else queryset.filter(pk__in=ids)
-    return list(rows), selected[0][1]
+    return list(rows), selected[0][1], None
+
+
+def _estimate_then_page(queryset, page, connection) -> tuple[int, list[tuple[int, int]]]:
+    """The planner's estimate of the matches and, only when it is at most COUNT_EXACT_UP_TO,
+    the page's (id, count) rows: one statement, the page a branch PostgreSQL skips otherwise."""
+    plain_sql, plain_params = queryset.order_by().values("pk").query.sql_with_params()
+    page_sql, page_params = page.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT estimated.n, page.* FROM (SELECT api_count_estimate(%s) AS n) AS estimated "
+            f"LEFT JOIN LATERAL (SELECT * FROM ({page_sql}) AS found "
+            # LIMIT 0 reads nothing; a WHERE here would be tested after the page was read.
+            "LIMIT CASE WHEN estimated.n <= %s THEN NULL ELSE 0 END) AS page ON true",
+            [connection.ops.compose_sql(plain_sql, plain_params), *page_params, COUNT_EXACT_UP_TO],
+        )
+        fetched = cursor.fetchall()
+    estimate = fetched[0][0] or 0
+    return estimate, [(pk, matches) for _, pk, matches in fetched if pk is not None]
 
 
 class PagePerPagination(BasePagination):

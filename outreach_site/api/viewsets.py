@@ -51,6 +51,20 @@ class ServiceModelViewSet(
     def delete_object(self, instance):
         raise NotImplementedError
 
+    def paginate_queryset(self, queryset):
+        """A list searched with `q` is counted in the pass that finds its page (see
+        outreach_site.api.pagination)."""
+        if self.paginator is None:
+            return None
+        filterset_class = getattr(self, "filterset_class", None)
+        search = (
+            self.action == "list"
+            and filterset_class is not None
+            and "q" in filterset_class.base_filters
+            and bool(self.request.query_params.get("q", "").strip())
+        )
+        return self.paginator.paginate_queryset(queryset, self.request, view=self, search=search)
+
     def reload(self, instance):
         """Read a written object back through the list queryset, so it serialises the same."""
         return self.get_queryset().get(pk=instance.pk)

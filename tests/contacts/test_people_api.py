@@ -75,6 +75,36 @@ def test_page_past_the_end_is_empty(api):
     assert body["pagination"]["total_count"] == 1
 
 
+def test_a_search_is_counted_in_the_pass_that_finds_its_page(api):
+    """Through people's own columns and the companies whose name matches, each by its index;
+    the count comes with the page's ids (see outreach_site.api.pagination)."""
+    engines = CompanyFactory(name="Analytical Engines")
+    by_company = [PersonFactory(company=engines, last_name=f"Z{n}") for n in range(3)]
+    by_name = PersonFactory(first_name="Ann", last_name="Analytica", company=None)
+    PersonFactory(first_name="Bob", last_name="Smith", company=None)
+    with CaptureQueriesContext(connection) as queries:
+        body = api.get(URL, {"q": "analytic", "per": 2}).json()
+    assert [p["id"] for p in body["items"]] == [by_name.public_id, by_company[0].public_id]
+    assert body["pagination"]["total_count"] == 4
+    statements = [q["sql"] for q in queries.captured_queries]
+    counts = [sql for sql in statements if "COUNT(" in sql.upper()]
+    assert len(counts) == 1
+    assert "OVER ()" in counts[0]
+    # The company side is the companies that match, not an OR across a join to them.
+    assert not any('JOIN "contacts_company"' in sql for sql in statements)
+
+
+def test_the_people_list_reads_its_order_from_an_index(api):
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    PersonFactory.create_batch(3)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = Person.objects.order_by("last_name", "first_name", "id").values("pk")[:50].explain()
+    assert "person_name_idx" in plan
+    assert "Sort" not in plan
+
+
 @pytest.mark.parametrize(
     ("params", "error"),
     [
