@@ -89,9 +89,8 @@ class OutreachViewSet(ServiceModelViewSet):
                 .values(*columns)
             )
 
-        search = bool(request.query_params.get("q", "").strip())
         page = self.paginator.paginate_queryset(
-            queryset, request, view=self, hydrate=rows, search=search
+            queryset, request, view=self, hydrate=rows, search=self.is_search()
         )
         return self.get_paginated_response(outreach_list_items(page))
 

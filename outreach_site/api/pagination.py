@@ -14,8 +14,8 @@ SQLite, which has no estimate, always counts. Estimate and count are one stateme
 two queries after authentication, whatever the page size, filter or sort.
 
 A search is counted with its page instead. Its matches are found by text (through trigram indexes,
-often of other tables), which gives them no index order and the planner no useful estimate: the
-page reads every match to order them, and a separate count would read them all again. The page's
+often of other tables), which gives them no index order: the page reads every match to order
+them, and a separate count would read them all again. The page's
 ids are selected with `COUNT(*) OVER ()` — one pass for both, exact whatever the number — and the
 rows are then loaded by id; still two queries. On PostgreSQL the planner's estimate is read in
 that statement first: a search it expects to match more than COUNT_EXACT_UP_TO rows skips the

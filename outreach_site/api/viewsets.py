@@ -51,19 +51,23 @@ class ServiceModelViewSet(
     def delete_object(self, instance):
         raise NotImplementedError
 
-    def paginate_queryset(self, queryset):
-        """A list searched with `q` is counted in the pass that finds its page (see
-        outreach_site.api.pagination)."""
-        if self.paginator is None:
-            return None
+    def is_search(self) -> bool:
+        """Whether this is a list searched with `q`: counted in the pass that finds its page
+        (see outreach_site.api.pagination)."""
         filterset_class = getattr(self, "filterset_class", None)
-        search = (
+        return (
             self.action == "list"
             and filterset_class is not None
             and "q" in filterset_class.base_filters
             and bool(self.request.query_params.get("q", "").strip())
         )
-        return self.paginator.paginate_queryset(queryset, self.request, view=self, search=search)
+
+    def paginate_queryset(self, queryset):
+        if self.paginator is None:
+            return None
+        return self.paginator.paginate_queryset(
+            queryset, self.request, view=self, search=self.is_search()
+        )
 
     def reload(self, instance):
         """Read a written object back through the list queryset, so it serialises the same."""

@@ -62,20 +62,7 @@ for _ in range(2):
     request_finished.send(sender=None)
 print(json.dumps(seen))
 """
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    out = subprocess.run(
-        [sys.executable, "-c", code],
-        env={
-            **env,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'kept.sqlite3'}",
-            "DJANGO_SETTINGS_MODULE": "outreach_site.settings",
-        },
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    first, second = json.loads(out.stdout)
+    first, second = _run_with_sqlite(code, tmp_path / "kept.sqlite3")
     assert first[0] == second[0]  # the same connection
     assert first[1] == -32768  # 32 MiB of page cache
     assert first[2] == 268435456
@@ -117,12 +104,18 @@ os.rename(path, path + ".away")
 seen.append(request())
 print(json.dumps(seen))
 """
+    assert _run_with_sqlite(code, tmp_path / "live.sqlite3") == ["old", "new", "error"]
+
+
+def _run_with_sqlite(code: str, path: Path):
+    """Run `code` in a fresh Python with the project's settings on the SQLite file `path`; it
+    prints JSON, which is returned."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     out = subprocess.run(
         [sys.executable, "-c", code],
         env={
             **env,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'live.sqlite3'}",
+            "DATABASE_URL": f"sqlite:///{path}",
             "DJANGO_SETTINGS_MODULE": "outreach_site.settings",
         },
         cwd=ROOT,
@@ -130,4 +123,4 @@ print(json.dumps(seen))
         text=True,
         check=True,
     )
-    assert json.loads(out.stdout) == ["old", "new", "error"]
+    return json.loads(out.stdout)
