@@ -53,6 +53,10 @@ class PublicIdConverter:
 # --- pagination (the API's page/per semantics) ------------------------------------------------
 
 
+# The page sizes the lists' select offers.
+PER_CHOICES = (10, 25, 50, 100, 200)
+
+
 @dataclass
 class Page:
     items: list
@@ -75,6 +79,12 @@ class Page:
     @property
     def total_pages(self) -> int:
         return math.ceil(self.total_count / self.per)
+
+    @property
+    def per_options(self) -> list[int]:
+        """The page sizes the select offers: the usual ones and this page's own (a link may
+        ask for any size from 1 to 200)."""
+        return sorted({*PER_CHOICES, self.per})
 
     @property
     def has_previous(self) -> bool:

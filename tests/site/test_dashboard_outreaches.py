@@ -139,6 +139,20 @@ def test_pagination_reuses_page_and_per(dash):
     assert "per must be a whole number from 1 to 200; showing 50." in messages_of(bad)
 
 
+def test_the_page_size_select_shows_the_size_in_use(dash):
+    OutreachFactory.create_batch(3)
+
+    def size_options(query: str) -> list[tuple[str, str]]:
+        page = dash.get(f"/outreaches/?{query}").content.decode()
+        select = page.split('<select id="per-select-list" name="per">')[1].split("</select>")[0]
+        return re.findall(r'<option value="(\d+)"( selected)?>', select)
+
+    usual = [(size, "") for size in ("10", "25", "50", "100", "200")]
+    # A size from a link is offered, in order, and selected, not shown as 10.
+    assert size_options("per=2") == [("2", " selected"), *usual]
+    assert size_options("per=25") == [(s, " selected" if s == "25" else "") for s, _ in usual]
+
+
 def test_list_query_count_is_the_same_for_10_and_100_rows(dash):
     def count(n):
         with CaptureQueriesContext(connection) as queries:
