@@ -143,7 +143,11 @@ def _positive_int(raw: str | None, default: int, maximum: int | None = None) -> 
 
 
 def paginate(
-    request: HttpRequest, queryset: QuerySet, default_per: int = DEFAULT_PER, *, search=False
+    request: HttpRequest,
+    queryset: QuerySet,
+    default_per: int = DEFAULT_PER,
+    *,
+    search: bool = False,
 ) -> Page:
     """One page of `queryset` by `page` (1-based) and `per` (1–200), as the API reads them.
 
