@@ -1,8 +1,9 @@
 """Seed 002's clients authenticate with `api_key` in the JSON body instead of a header."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
+
+from outreach_site.api.authentication import TokenAuthentication, user_and_token
 
 API_KEY_FIELD = "api_key"
 
@@ -21,14 +22,12 @@ class BodyApiKeyAuthentication(TokenAuthentication):
             return None
         if not isinstance(key, str):
             raise AuthenticationFailed("Invalid api_key.")
-        model = self.get_model()
-        try:
-            token = model.objects.select_related("user").get(key=key.strip())
-        except model.DoesNotExist:
-            raise AuthenticationFailed("Invalid api_key.") from None
-        if not token.user.is_active:
+        found = user_and_token(key.strip())
+        if found is None:
+            raise AuthenticationFailed("Invalid api_key.")
+        if not found[0].is_active:
             raise AuthenticationFailed("User inactive or deleted.")
-        return (token.user, token)
+        return found
 
 
 class BodyApiKeyScheme(OpenApiAuthenticationExtension):

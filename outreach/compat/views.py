@@ -2,12 +2,13 @@
 calls, answer in seed 002's envelope."""
 
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from outreach_site.api.authentication import TokenAuthentication
 from outreach_site.public_ids import PREFIXES, try_parse_public_id
 
 from .. import services
