@@ -1,0 +1,41 @@
+"""Django's PostgreSQL backend, reading timestamps with psycopg's compiled loader.
+
+Django reads every `timestamp with time zone` through a Python subclass of psycopg's loader
+whose one addition is to give the value Django's time zone. A page of 50 outreaches holds 200 of
+them: a millisecond of the page's time went to that (3.6 of a 200-row page's). When the time
+zone is UTC — the connection's own too, which Django sets — psycopg's loader (compiled, with
+psycopg[binary]) already gives exactly that, an aware datetime in `datetime.timezone.utc`, so the
+connections use it.
+"""
+
+import datetime
+
+from django.db.backends.postgresql import base
+from psycopg import adapt, adapters
+from psycopg.pq import Format
+
+TIMESTAMPTZ_OID = adapters.types["timestamptz"].oid
+PSYCOPG_TIMESTAMPTZ_LOADER = adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+
+
+class UTCTimestamptzLoader:
+    """Stands in for psycopg's loader in a connection's adapters: psycopg makes its loaders by
+    calling the class registered, and this one answers with psycopg's own (a compiled class
+    cannot be subclassed). `timezone` is what Django's cursors compare with theirs before
+    putting their own loader back."""
+
+    format = Format.TEXT
+    timezone = datetime.UTC
+
+    def __new__(cls, oid, context=None):
+        return PSYCOPG_TIMESTAMPTZ_LOADER(oid, context)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        if self.timezone == datetime.UTC:
+            context = adapt.AdaptersMap(params["context"])
+            context.register_loader(TIMESTAMPTZ_OID, UTCTimestamptzLoader)
+            params["context"] = context
+        return params
