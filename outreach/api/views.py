@@ -24,8 +24,8 @@ from .serializers import (
     TransitionRequestSerializer,
     TransitionSerializer,
     outreach_item,
-    outreach_list_columns,
     outreach_list_items,
+    outreach_list_values,
 )
 
 
@@ -77,17 +77,13 @@ class OutreachViewSet(ServiceModelViewSet):
 
     def list(self, request, *args, **kwargs):
         """Ids first, then the page's rows as values() through the lean representation."""
-        columns = outreach_list_columns()
-        if columns is None:
+        values = outreach_list_values()
+        if values is None:
             return super().list(request, *args, **kwargs)
         queryset = self.filter_queryset(self.get_queryset())
 
         def rows(ids, filtered):
-            return (
-                Outreach.objects.filter(pk__in=ids)
-                .order_by(*filtered.query.order_by)
-                .values(*columns)
-            )
+            return values.filter(pk__in=ids).order_by(*filtered.query.order_by)
 
         page = self.paginator.paginate_queryset(
             queryset, request, view=self, hydrate=rows, search=self.is_search()

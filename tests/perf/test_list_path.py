@@ -10,6 +10,7 @@ from outreach.api.serializers import (
     outreach_item,
     outreach_list_columns,
     outreach_list_items,
+    outreach_list_values,
 )
 from outreach.models import Outreach
 from outreach_site.api import pagination
@@ -72,6 +73,17 @@ def test_lean_datetimes_follow_the_current_time_zone(varied):
         ]
     assert items == expected
     assert items[0]["created_at"].endswith(("+01:00", "+02:00"))
+
+
+def test_pages_are_loaded_through_copies_of_values_resolved_once(api, varied):
+    from outreach.api import serializers
+
+    first, second = outreach_list_values(), outreach_list_values()
+    assert first is not second
+    expected = Outreach.objects.values(*outreach_list_columns())
+    assert str(first.query) == str(expected.query)
+    assert len(api.get("/api/outreaches").json()["items"]) == len(varied)
+    assert serializers._list_values()._result_cache is None  # the one kept is never read
 
 
 def test_list_endpoint_answers_the_serializer_output(api, varied):
