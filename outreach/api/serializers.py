@@ -365,21 +365,6 @@ def outreach_list_values() -> QuerySet | None:
     return None if values is None else values.all()
 
 
-def outreach_item(outreach: Outreach) -> dict[str, Any] | None:
-    """What OutreachSerializer gives for one outreach loaded with for_api(), read through the
-    list's plan instead of a serializer instance (None when the plan cannot serve it)."""
-    columns = outreach_list_columns()
-    if columns is None:
-        return None
-    row = {}
-    for column in columns:
-        value = outreach
-        for part in column.split("__"):
-            value = getattr(value, part) if value is not None else None
-        row[column] = value
-    return outreach_list_items([row])[0]
-
-
 def outreach_list_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """What OutreachSerializer(many=True) gives for these outreaches, from values() rows of
     outreach_list_columns(): no model instances, no per-row serializer (several times faster

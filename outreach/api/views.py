@@ -23,7 +23,6 @@ from .serializers import (
     TagSerializer,
     TransitionRequestSerializer,
     TransitionSerializer,
-    outreach_item,
     outreach_list_items,
     outreach_list_values,
 )
@@ -91,12 +90,12 @@ class OutreachViewSet(ServiceModelViewSet):
         return self.get_paginated_response(outreach_list_items(page))
 
     def retrieve(self, request, *args, **kwargs):
-        """The outreach through the list's lean representation: the same keys and values as
-        the serializer, without building one for a single row."""
-        item = outreach_item(self.get_object())
-        if item is None:
+        """The outreach read as the list reads its rows: the serializer's keys and values,
+        without model instances or a serializer for a single row."""
+        values = outreach_list_values()
+        if values is None:
             return super().retrieve(request, *args, **kwargs)
-        return Response(item)
+        return Response(outreach_list_items([self.get_object(values)])[0])
 
     def create_object(self, data):
         return services.outreach_create(actor=self.request.user, **data)

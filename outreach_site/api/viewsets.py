@@ -19,11 +19,13 @@ class PublicIdLookupMixin:
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"
 
-    def get_object(self):
+    def get_object(self, queryset=None):
+        """The object the path names, from `queryset` (default: get_queryset())."""
         pk = try_parse_public_id(self.public_id_prefix, self.kwargs[self.lookup_url_kwarg])
         if pk is None:
             raise Http404
-        queryset = self.get_queryset()
+        if queryset is None:
+            queryset = self.get_queryset()
         try:
             obj = queryset.get(pk=pk)
         except queryset.model.DoesNotExist:
