@@ -10,6 +10,7 @@ the database's conversions to every field of the user, is 0.48 ms. Answers and e
 from functools import cache
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connections, router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
@@ -30,7 +31,7 @@ def _user_by_token_sql(alias: str) -> str:
     )
 
 
-def user_and_token(key: str):
+def user_and_token(key: str) -> tuple[AbstractBaseUser, Token] | None:
     """(user, token) of the token whose key is `key`, or None when there is none. The token
     comes with its user attached; its other fields are loaded if asked for."""
     if "\x00" in key:  # no token has one, and PostgreSQL refuses it in a parameter
