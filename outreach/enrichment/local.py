@@ -52,12 +52,13 @@ class LocalProvider(EnrichmentProvider):
         """
         if not stored_domains:
             return {}
+        # Each stored spelling normalised once, not once per colleague (tens of thousands).
+        domain_of = {stored: _domain(stored) for stored in stored_domains}
         by_domain: dict[str, list[tuple[str, str, str]]] = {}
         for first_name, last_name, email, stored in colleagues_at(stored_domains):
-            by_domain.setdefault(_domain(stored), []).append((first_name, last_name, email))
+            by_domain.setdefault(domain_of[stored], []).append((first_name, last_name, email))
         return {
-            _domain(stored): learn(_domain(stored), by_domain.get(_domain(stored), []))
-            for stored in stored_domains
+            domain: learn(domain, by_domain.get(domain, [])) for domain in set(domain_of.values())
         }
 
     def _email(self, contact: Contact, patterns: dict[str, DomainPattern]) -> Detail:

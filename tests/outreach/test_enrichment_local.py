@@ -147,6 +147,21 @@ def test_missing_email_is_inferred_from_colleagues_at_the_company_domain():
     )
 
 
+def test_colleagues_count_under_every_spelling_of_their_domain():
+    first = CompanyFactory(name="Acme", domain="acme.com")
+    second = CompanyFactory(name="Acme (EU)", domain="https://www.Acme.com/")
+    PersonFactory(company=first, first_name="Ann", last_name="Bell", email="ann.bell@acme.com")
+    PersonFactory(company=second, first_name="Carl", last_name="Dunn", email="carl.dunn@acme.com")
+    contacts = [
+        Contact(person_id=n, first_name="Ivy", last_name="Jones", company_domain=domain)
+        for n, domain in enumerate(["acme.com", "https://www.Acme.com/"])
+    ]
+    found = LocalProvider().enrich(contacts)
+    for n in range(2):
+        assert found[n].email.value == "ivy.jones@acme.com"
+        assert found[n].email.evidence["colleagues"] == 2
+
+
 def test_inference_reads_colleagues_once_for_many_people_and_domains():
     for domain in ("a.com", "b.com", "c.com"):
         company = CompanyFactory(domain=domain)
