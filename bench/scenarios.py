@@ -24,13 +24,13 @@ from django.test.utils import override_settings
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory
 
+from core.public_ids import PREFIXES, format_public_id
 from outreach.choices import OutreachType, PipelineState
 from outreach.enrichment.batches import chunked
 from outreach.enrichment.engine import enrich_chunk
 from outreach.models import Outreach, Sequence
 from outreach.services import outreaches_batch_start_enrichment
 from outreach.state_machine import transition_spec
-from outreach_site.public_ids import PREFIXES, format_public_id
 
 from . import baselines
 from .measure import Timing, recording, timed

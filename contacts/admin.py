@@ -8,8 +8,8 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from outreach_site.errors import DomainError
-from outreach_site.public_ids import try_parse_public_id
+from core.errors import DomainError
+from core.public_ids import try_parse_public_id
 
 from . import services
 from .models import Company, Person

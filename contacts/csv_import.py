@@ -13,8 +13,8 @@ from typing import IO, Any
 from django.db import transaction
 from django.db.models.functions import Lower
 
-from outreach_site.enums import normalize_choice
-from outreach_site.errors import DomainError
+from core.enums import normalize_choice
+from core.errors import DomainError
 
 from . import services
 from .choices import PersonStatus, Strength

@@ -1,9 +1,9 @@
 import django_filters
 from django.db.models import Q
 
-from outreach_site.expressions import InSubquery
-from outreach_site.filters import EnumFilter, FilterSet, PublicIdFilter
-from outreach_site.public_ids import PREFIXES
+from core.expressions import InSubquery
+from core.filters import EnumFilter, FilterSet, PublicIdFilter
+from core.public_ids import PREFIXES
 
 from .choices import PersonStatus, Strength
 from .models import Company, Person

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
-from outreach_site.public_ids import PREFIXES, PublicIdMixin
+from core.public_ids import PREFIXES, PublicIdMixin
 
 from .choices import PersonStatus, Strength
 

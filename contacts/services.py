@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from outreach_site.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .choices import PersonStatus, Strength
 from .models import Company, Person

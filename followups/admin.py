@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from contacts.admin import PublicIdAdminMixin, ServiceAdminMixin
-from outreach_site.public_ids import PREFIXES, format_public_id
+from core.public_ids import PREFIXES, format_public_id
 
 from . import services
 from .models import FollowUp

@@ -2,8 +2,8 @@ from datetime import datetime, time, timedelta
 
 from django.utils import timezone
 
-from outreach_site.filters import EnumFilter, FilterSet, PublicIdFilter
-from outreach_site.public_ids import PREFIXES
+from core.filters import EnumFilter, FilterSet, PublicIdFilter
+from core.public_ids import PREFIXES
 
 from .choices import FollowUpKind, FollowUpStatus
 from .models import FollowUp

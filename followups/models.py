@@ -1,7 +1,7 @@
 from django.db import models
 from django.db.models import Q
 
-from outreach_site.public_ids import PREFIXES, PublicIdMixin
+from core.public_ids import PREFIXES, PublicIdMixin
 
 from .choices import FollowUpKind, FollowUpStatus
 

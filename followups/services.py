@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from outreach_site.errors import InvalidInput
+from core.errors import InvalidInput
 
 from .choices import FollowUpKind, FollowUpStatus
 from .models import FollowUp

@@ -5,9 +5,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from core.errors import DomainError
 from outreach import services as outreach_services
 from outreach.models import Outreach
-from outreach_site.errors import DomainError
 
 from . import selectors, services
 from .forms import FollowUpStatusForm, LogOutcomeForm, StaleHoursForm

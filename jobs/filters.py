@@ -1,7 +1,7 @@
 import django_filters
 
-from outreach_site.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
-from outreach_site.public_ids import PREFIXES
+from core.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
+from core.public_ids import PREFIXES
 
 from .choices import JobStage
 from .models import Job

@@ -1,7 +1,7 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from outreach_site.public_ids import PREFIXES, PublicIdMixin
+from core.public_ids import PREFIXES, PublicIdMixin
 
 from .choices import JobStage
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from outreach_site.dashboard import register_public_id_converters
+from core.dashboard.views import register_public_id_converters
 
 from . import views
 

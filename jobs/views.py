@@ -4,8 +4,8 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
+from core.dashboard.views import FilteredListView, object_form_page
 from outreach.selectors import outreach_list_queryset
-from outreach_site.dashboard import FilteredListView, object_form_page
 
 from . import services
 from .filters import JobFilterSet

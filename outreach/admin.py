@@ -11,7 +11,7 @@ from django.contrib import admin, messages
 from django.db import models
 
 from contacts.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
-from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
+from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
 from . import services
 from .choices import DeliveryStatus, PipelineState

@@ -1,4 +1,4 @@
-from outreach_site.errors import Conflict
+from core.errors import Conflict
 
 
 class TransitionNotAllowed(Conflict):

@@ -3,8 +3,8 @@
 import django_filters
 from django.db.models import F
 
-from outreach_site.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
-from outreach_site.public_ids import PREFIXES
+from core.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
+from core.public_ids import PREFIXES
 
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
 from .models import Outreach, Sequence

@@ -3,7 +3,7 @@
 from django import forms
 from django.conf import settings
 
-from outreach_site.public_ids import InvalidPublicId, parse_public_id
+from core.public_ids import InvalidPublicId, parse_public_id
 
 from .choices import Channel, Outcome
 from .models import Outreach, Sequence

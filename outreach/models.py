@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from contacts.models import Company
-from outreach_site.public_ids import PREFIXES, PublicIdMixin
+from core.public_ids import PREFIXES, PublicIdMixin
 
 from .choices import (
     BodyType,

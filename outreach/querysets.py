@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import F, Func, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from outreach_site.expressions import InSubquery
+from core.expressions import InSubquery
 
 # Jobs whose outreaches no longer need following up.
 CLOSED_JOB_STAGES = ("rejected", "dormant")

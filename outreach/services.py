@@ -15,14 +15,14 @@ from django.utils import timezone
 
 from contacts.choices import PersonStatus
 from contacts.services import person_apply_outcome, person_record_contacted
+from core.errors import InvalidInput, NotFound
+from core.public_ids import format_public_id
 from followups.services import (
     followup_create_respond,
     followup_schedule_first_attempt,
     followups_cancel_open,
 )
 from jobs.services import job_recompute_heat
-from outreach_site.errors import InvalidInput, NotFound
-from outreach_site.public_ids import format_public_id
 
 from .choices import (
     MESSAGE_ID_OUTREACH_TYPES,

@@ -17,16 +17,16 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Company, Person
-from jobs.models import Job
-from outreach_site.dashboard import (
+from core.dashboard.views import (
     FilteredListView,
     call_service,
     changed_values,
     paginate,
 )
-from outreach_site.errors import DomainError
-from outreach_site.public_ids import PREFIXES, format_public_id, try_parse_public_id
-from outreach_site.widgets import FastSelect, options_html
+from core.errors import DomainError
+from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
+from core.widgets import FastSelect, options_html
+from jobs.models import Job
 
 from . import selectors, services
 from .choices import Outcome, PipelineState

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_tasks",
     "django_tasks_db",
+    "core",
     "contacts",
     "jobs",
     "outreach",
@@ -55,13 +56,13 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "outreach_site.security.RequestBodyLimitMiddleware",
-    "outreach_site.security.SecurityHeadersMiddleware",
+    "core.security.RequestBodyLimitMiddleware",
+    "core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "outreach_site.middleware.LoginRequiredMiddleware",
+    "core.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -98,7 +99,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # the file through a memory map: a new connection per request, with a cold 2 MB cache, cost
     # a list request a fifth of its time under load. Our backend's health check reconnects when
     # the file at the path is no longer the one the connection opened.
-    DATABASES["default"]["ENGINE"] = "outreach_site.sqlite"
+    DATABASES["default"]["ENGINE"] = "core.db.sqlite"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
@@ -110,8 +111,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, reading timestamps with psycopg's compiled loader (a page of 50
-    # outreaches holds 200 of them): outreach_site/postgresql.
-    DATABASES["default"]["ENGINE"] = "outreach_site.postgresql"
+    # outreaches holds 200 of them): core/db/postgresql.
+    DATABASES["default"]["ENGINE"] = "core.db.postgresql"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -155,8 +156,8 @@ MAX_UPLOAD_BODY_SIZE = 6 * 1024 * 1024
 # --- Security and production -------------------------------------------------------------------
 # Every login form checks passwords through this backend, which stops guessing: after
 # LOGIN_FAILURE_LIMIT failed logins of one username from one address within LOGIN_FAILURE_WINDOW
-# seconds, no password is checked for them until the window ends (outreach_site/security.py).
-AUTHENTICATION_BACKENDS = ["outreach_site.security.RateLimitedModelBackend"]
+# seconds, no password is checked for them until the window ends (core/security.py).
+AUTHENTICATION_BACKENDS = ["core.security.RateLimitedModelBackend"]
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", str(15 * 60)))
 # Behind a reverse proxy every caller has the proxy's address; name the META key of the header the
@@ -179,7 +180,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Content-Security-Policy (outreach_site.security.SecurityHeadersMiddleware). No page runs inline
+# Content-Security-Policy (core.security.SecurityHeadersMiddleware). No page runs inline
 # script or style (the dashboard, the admin, Swagger UI on the docs page: checked in chromium by
 # tests/reliability/test_browser_csp.py); Swagger UI's icons are data: images.
 CSP_HTML = (
@@ -209,22 +210,22 @@ CSRF_TRUSTED_ORIGINS = [
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate.
-        "outreach_site.api.authentication.TokenAuthentication",
+        "core.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": [
-        "outreach_site.api.parsers.SafeJSONParser",
+        "core.api.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_RENDERER_CLASSES": ["outreach_site.api.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["core.api.renderers.JSONRenderer"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "outreach_site.api.pagination.PagePerPagination",
-    "DEFAULT_SCHEMA_CLASS": "outreach_site.api.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "outreach_site.api.exceptions.exception_handler",
+    "DEFAULT_PAGINATION_CLASS": "core.api.pagination.PagePerPagination",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     # Per user, counted in the cache; beyond it 429 with Retry-After (api/throttling.py).
-    "DEFAULT_THROTTLE_CLASSES": ["outreach_site.api.throttling.UserRateThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": os.environ.get("API_THROTTLE_RATE", "6000/min")},
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
@@ -248,7 +249,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "outreach_site.api.schema.strip_trailing_slashes",
+        "core.api.schema.strip_trailing_slashes",
     ],
 }
 

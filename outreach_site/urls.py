@@ -3,12 +3,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
-from outreach_site import health, views
-from outreach_site.api.router import router
-from outreach_site.security import RateLimitedLoginView
+from core import health
+from core.security import RateLimitedLoginView
+from outreach_site import views
+from outreach_site.api_router import router
 
 # A page that fails because the database is down answers 503, not 500.
-handler500 = "outreach_site.health.server_error"
+handler500 = "core.health.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

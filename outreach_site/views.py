@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.shortcuts import render
 from django.urls import reverse
 
+from core.charts import bar_chart, stacked_bar_chart
 from followups.selectors import followup_due_counts, pending_followups, today_bounds
 from outreach.choices import Outcome
 from outreach.models import Outreach
@@ -16,7 +17,6 @@ from outreach.selectors import (
     reply_rate,
     reply_rate_by_sequence,
 )
-from outreach_site.charts import bar_chart, stacked_bar_chart
 
 
 def _list_url(**filters: str) -> str:

@@ -2,8 +2,8 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 from rest_framework import serializers
 
-from outreach_site.api.fields import EnumField, PublicIdField, PublicIdRelatedField
-from outreach_site.public_ids import PREFIXES
+from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
+from core.public_ids import PREFIXES
 
 from ..choices import PersonStatus, Strength
 from ..heat import contact_heat_label, contact_heat_score

@@ -1,5 +1,5 @@
-from outreach_site.api.viewsets import ServiceModelViewSet
-from outreach_site.public_ids import PREFIXES
+from core.api.viewsets import ServiceModelViewSet
+from core.public_ids import PREFIXES
 
 from .. import services
 from ..filters import CompanyFilterSet, PersonFilterSet

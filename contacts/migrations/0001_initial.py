@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.db.models.functions.text
-import outreach_site.public_ids
+import core.public_ids
 from django.conf import settings
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'companies',
                 'ordering': ['name', 'id'],
             },
-            bases=(outreach_site.public_ids.PublicIdMixin, models.Model),
+            bases=(core.public_ids.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Person',
@@ -56,7 +56,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'people',
                 'ordering': ['last_name', 'first_name', 'id'],
             },
-            bases=(outreach_site.public_ids.PublicIdMixin, models.Model),
+            bases=(core.public_ids.PublicIdMixin, models.Model),
         ),
         migrations.AddIndex(
             model_name='company',

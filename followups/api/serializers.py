@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
 from contacts.models import Person
+from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
+from core.public_ids import PREFIXES
 from jobs.models import Job
 from outreach.models import Outreach
-from outreach_site.api.fields import EnumField, PublicIdField, PublicIdRelatedField
-from outreach_site.public_ids import PREFIXES
 
 from ..choices import FollowUpKind, FollowUpStatus
 from ..models import FollowUp

@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
 from contacts.models import Company
-from outreach_site.api.fields import EnumField, PublicIdField, PublicIdRelatedField
-from outreach_site.public_ids import PREFIXES
+from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
+from core.public_ids import PREFIXES
 
 from ..choices import JobStage
 from ..models import Job

@@ -2,8 +2,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from outreach_site.api.viewsets import ServiceModelViewSet
-from outreach_site.public_ids import PREFIXES
+from core.api.viewsets import ServiceModelViewSet
+from core.public_ids import PREFIXES
 
 from .. import services
 from ..filters import JobFilterSet

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import outreach_site.public_ids
+import core.public_ids
 from django.db import migrations, models
 
 
@@ -33,6 +33,6 @@ class Migration(migrations.Migration):
                 'ordering': ['-heat_score', 'id'],
                 'indexes': [models.Index(fields=['-heat_score', 'id'], name='job_heat_id_idx'), models.Index(fields=['stage'], name='job_stage_idx')],
             },
-            bases=(outreach_site.public_ids.PublicIdMixin, models.Model),
+            bases=(core.public_ids.PublicIdMixin, models.Model),
         ),
     ]

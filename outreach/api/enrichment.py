@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 
-from outreach_site.api.fields import PublicIdField
-from outreach_site.api.viewsets import PublicIdLookupMixin
-from outreach_site.public_ids import PREFIXES
+from core.api.fields import PublicIdField
+from core.api.viewsets import PublicIdLookupMixin
+from core.public_ids import PREFIXES
 
 from ..models import EnrichmentBatch
 from .serializers import SkippedSerializer

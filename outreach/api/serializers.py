@@ -9,15 +9,15 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from contacts.models import Company, Person
-from jobs.models import Job
-from outreach_site.api.fields import (
+from core.api.fields import (
     EnumField,
     PublicIdField,
     PublicIdListField,
     PublicIdRelatedField,
     RoundedPercentField,
 )
-from outreach_site.public_ids import PREFIXES, format_public_id
+from core.public_ids import PREFIXES, format_public_id
+from jobs.models import Job
 
 from ..choices import (
     BodyType,

@@ -4,8 +4,8 @@ from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from outreach_site.api.viewsets import ServiceModelViewSet
-from outreach_site.public_ids import PREFIXES, format_public_id
+from core.api.viewsets import ServiceModelViewSet
+from core.public_ids import PREFIXES, format_public_id
 
 from .. import services
 from ..filters import OutreachFilterSet, SequenceFilterSet

@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed
 
-from outreach_site.api.authentication import TokenAuthentication, user_and_token
+from core.api.authentication import TokenAuthentication, user_and_token
 
 API_KEY_FIELD = "api_key"
 

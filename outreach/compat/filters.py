@@ -8,8 +8,8 @@ import django_filters
 from django.db.models import F, QuerySet
 from rest_framework.exceptions import ValidationError
 
-from outreach_site.filters import EnumFilter, PublicIdFilter
-from outreach_site.public_ids import PREFIXES
+from core.filters import EnumFilter, PublicIdFilter
+from core.public_ids import PREFIXES
 
 from ..choices import BodyType, Direction, SkipRepliers
 from ..filters import OutreachFilterSet

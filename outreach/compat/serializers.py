@@ -9,7 +9,7 @@ OpenAPI document, the bodies and envelopes of that system.
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from outreach_site.api.fields import EnumField
+from core.api.fields import EnumField
 
 from ..api.serializers import OutreachSerializer
 from ..choices import DeliveryStatus

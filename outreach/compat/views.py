@@ -8,8 +8,8 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from outreach_site.api.authentication import TokenAuthentication
-from outreach_site.public_ids import PREFIXES, try_parse_public_id
+from core.api.authentication import TokenAuthentication
+from core.public_ids import PREFIXES, try_parse_public_id
 
 from .. import services
 from ..models import Outreach

@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts.models import Person
-from outreach_site.public_ids import format_public_id
+from core.public_ids import format_public_id
 
 from ..choices import Channel, PipelineState
 from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach

@@ -3,7 +3,7 @@
 import django.core.validators
 import django.db.models.deletion
 import django_fsm
-import outreach_site.public_ids
+import core.public_ids
 from django.conf import settings
 from django.db import migrations, models
 
@@ -32,7 +32,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['name'],
             },
-            bases=(outreach_site.public_ids.PublicIdMixin, models.Model),
+            bases=(core.public_ids.PublicIdMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Tag',
@@ -82,7 +82,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': 'outreaches',
                 'ordering': ['-created_at', '-id'],
             },
-            bases=(outreach_site.public_ids.PublicIdMixin, django_fsm.FSMModelMixin, models.Model),
+            bases=(core.public_ids.PublicIdMixin, django_fsm.FSMModelMixin, models.Model),
         ),
         migrations.CreateModel(
             name='OutreachTransition',

@@ -12,7 +12,7 @@ DESCENDING_INDEXES = {
     "outreach_sort_sequence_desc_idx": "sort_sequence",
 }
 # The list's count estimate: the planner's row estimate for a query, read from its EXPLAIN
-# (outreach_site/api/pagination.py passes the query with its parameters inlined by the driver).
+# (core/api/pagination.py passes the query with its parameters inlined by the driver).
 COUNT_ESTIMATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION api_count_estimate(query text) RETURNS bigint
 LANGUAGE plpgsql VOLATILE STRICT AS $$

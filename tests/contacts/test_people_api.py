@@ -77,7 +77,7 @@ def test_page_past_the_end_is_empty(api):
 
 def test_a_search_is_counted_in_the_pass_that_finds_its_page(api):
     """Through people's own columns and the companies whose name matches, each by its index;
-    the count comes with the page's ids (see outreach_site.api.pagination)."""
+    the count comes with the page's ids (see core.api.pagination)."""
     engines = CompanyFactory(name="Analytical Engines")
     by_company = [PersonFactory(company=engines, last_name=f"Z{n}") for n in range(3)]
     by_name = PersonFactory(first_name="Ann", last_name="Analytica", company=None)

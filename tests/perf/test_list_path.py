@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.api import pagination
 from outreach.api.serializers import (
     OutreachSerializer,
     outreach_list_columns,
@@ -12,7 +13,6 @@ from outreach.api.serializers import (
     outreach_list_values,
 )
 from outreach.models import Outreach
-from outreach_site.api import pagination
 from tests.factories import (
     CompanyFactory,
     OutreachFactory,
@@ -377,7 +377,7 @@ def test_each_filterset_has_its_own_filters_without_copying_their_choices():
 
 
 def test_the_dashboard_page_summary_groups_thousands():
-    from outreach_site.dashboard import Page
+    from core.dashboard.views import Page
 
     deep = Page(items=[None] * 50, number=2001, per=50, total_count=1_179_615)
     assert deep.summary == "100,001–100,050 of 1,179,615"
@@ -386,7 +386,7 @@ def test_the_dashboard_page_summary_groups_thousands():
 
 
 def test_an_estimated_count_offers_no_last_page_link():
-    from outreach_site.dashboard import Page
+    from core.dashboard.views import Page
 
     exact = Page(items=[None] * 50, number=10, per=50, total_count=1_000_000)
     assert exact.nearby() == [1, None, 8, 9, 10, 11, 12, None, 20000]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import renderers
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
-from outreach_site.api.renderers import JSONRenderer
+from core.api.renderers import JSONRenderer
 
 MOMENT = datetime.datetime(2026, 11, 25, 14, 42, 30, 123456, tzinfo=datetime.UTC)
 

@@ -186,7 +186,7 @@ def test_each_user_is_throttled_with_429_and_retry_after(low_rate, api, user):
 
 
 def test_the_default_rate_leaves_room_for_the_dashboard(settings):
-    from outreach_site.api.throttling import parse_rate
+    from core.api.throttling import parse_rate
 
     count, seconds = parse_rate(settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"])
     assert count / seconds >= 50  # requests per second, per user

@@ -102,7 +102,7 @@ def test_health_check_answers_only_get_and_head(client, db):
 
 def test_only_a_database_outage_turns_a_server_error_into_503(rf):
     """handler500: a database outage is a 503 with Retry-After; any other crash stays a 500."""
-    from outreach_site.health import server_error
+    from core.health import server_error
 
     try:
         raise OperationalError("connection refused")

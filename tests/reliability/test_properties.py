@@ -10,6 +10,15 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rest_framework import serializers
 
+from core.api.fields import PublicIdListField
+from core.enums import normalize_choice
+from core.public_ids import (
+    MAX_PK,
+    PREFIXES,
+    InvalidPublicId,
+    format_public_id,
+    parse_public_id,
+)
 from jobs.heat import (
     CHANNEL_POINTS,
     DECAY_FLOOR,
@@ -29,15 +38,6 @@ from outreach.choices import (
     OutreachType,
     PipelineState,
     SkipRepliers,
-)
-from outreach_site.api.fields import PublicIdListField
-from outreach_site.enums import normalize_choice
-from outreach_site.public_ids import (
-    MAX_PK,
-    PREFIXES,
-    InvalidPublicId,
-    format_public_id,
-    parse_public_id,
 )
 
 PREFIX_VALUES = sorted(PREFIXES.values())

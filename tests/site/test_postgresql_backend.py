@@ -34,7 +34,7 @@ def _read(cursor) -> list[datetime.datetime]:
 
 
 def test_connections_read_timestamps_with_psycopgs_loader():
-    from outreach_site.postgresql.base import (
+    from core.db.postgresql.base import (
         PSYCOPG_TIMESTAMPTZ_LOADER,
         TIMESTAMPTZ_OID,
         UTCTimestamptzLoader,
@@ -72,7 +72,7 @@ def test_a_saved_moment_comes_back_the_same_in_utc():
     ids=["naive datetimes", "a database time zone"],
 )
 def test_other_time_zone_setups_keep_djangos_loader(overrides, database_time_zone):
-    from outreach_site.postgresql.base import (
+    from core.db.postgresql.base import (
         TIMESTAMPTZ_OID,
         DatabaseWrapper,
         UTCTimestamptzLoader,

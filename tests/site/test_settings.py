@@ -33,13 +33,13 @@ def _database_settings(database_url: str | None) -> dict:
 @pytest.mark.parametrize("database_url", [None, ""])
 def test_an_unset_or_empty_database_url_means_the_local_sqlite_file(database_url):
     engine, name = _database_settings(database_url)
-    assert engine == "outreach_site.sqlite"  # Django's SQLite backend, see its docstring
+    assert engine == "core.db.sqlite"  # Django's SQLite backend, see its docstring
     assert name == str(ROOT / "outreach.sqlite3")
 
 
 def test_database_url_chooses_postgresql():
     engine, name = _database_settings("postgres://someone@127.0.0.1:5432/elsewhere")
-    assert (engine, name) == ("outreach_site.postgresql", "elsewhere")  # see its docstring
+    assert (engine, name) == ("core.db.postgresql", "elsewhere")  # see its docstring
 
 
 def test_a_worker_keeps_its_sqlite_connection_and_cache_between_requests(tmp_path):

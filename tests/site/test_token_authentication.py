@@ -8,7 +8,7 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
-from outreach_site.api.authentication import TokenAuthentication
+from core.api.authentication import TokenAuthentication
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

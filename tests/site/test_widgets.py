@@ -6,7 +6,7 @@ from django.test.html import parse_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from outreach_site.widgets import FastSelect
+from core.widgets import FastSelect
 
 CHOICES = [
     ("", "Any"),

@@ -9,7 +9,7 @@ from django.http import Http404
 from rest_framework import mixins, status, viewsets
 from rest_framework.response import Response
 
-from outreach_site.public_ids import try_parse_public_id
+from core.public_ids import try_parse_public_id
 
 
 class PublicIdLookupMixin:
@@ -55,7 +55,7 @@ class ServiceModelViewSet(
 
     def is_search(self) -> bool:
         """Whether this is a list searched with `q`: counted in the pass that finds its page
-        (see outreach_site.api.pagination)."""
+        (see core.api.pagination)."""
         filterset_class = getattr(self, "filterset_class", None)
         return (
             self.action == "list"

@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from outreach_site.errors import DomainError
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

@@ -4,9 +4,9 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from outreach_site.api.fields import PublicIdField
-from outreach_site.api.viewsets import PublicIdLookupMixin
-from outreach_site.public_ids import PREFIXES
+from core.api.fields import PublicIdField
+from core.api.viewsets import PublicIdLookupMixin
+from core.public_ids import PREFIXES
 
 
 class UserSerializer(serializers.ModelSerializer):

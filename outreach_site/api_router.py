@@ -1,11 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
 from contacts.api.views import CompanyViewSet, PersonViewSet
+from core.api.users import UserViewSet
 from followups.api.views import FollowUpViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
-from outreach_site.api.users import UserViewSet
 
 # Seed 001 writes paths without a trailing slash; both forms are accepted.
 router = SimpleRouter()

@@ -5,8 +5,8 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from outreach_site.enums import normalize_choice
-from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
+from core.enums import normalize_choice
+from core.public_ids import InvalidPublicId, format_public_id, parse_public_id
 
 
 class PublicIdField(serializers.Field):

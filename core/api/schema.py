@@ -52,7 +52,7 @@ def strip_trailing_slashes(result, generator, request, public):
 class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
     """A prefixed id with its own prefix as the example; a reference may be null."""
 
-    target_class = "outreach_site.api.fields.PublicIdField"
+    target_class = "core.api.fields.PublicIdField"
 
     def map_serializer_field(self, auto_schema, direction):
         field = self.target
@@ -64,7 +64,7 @@ class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
 
 
 class PublicIdRelatedFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = "outreach_site.api.fields.PublicIdRelatedField"
+    target_class = "core.api.fields.PublicIdRelatedField"
 
     def map_serializer_field(self, auto_schema, direction):
         field = self.target

@@ -4,8 +4,8 @@ from django import template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
-from outreach_site.html import render_body as _render_body
-from outreach_site.html import sanitize_html
+from core.html import render_body as _render_body
+from core.html import sanitize_html
 
 register = template.Library()
 

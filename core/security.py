@@ -18,7 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
 
-from outreach_site.middleware import API_PREFIXES
+from core.middleware import API_PREFIXES
 
 # --- Content-Security-Policy -----------------------------------------------------------------
 

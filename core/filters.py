@@ -6,8 +6,8 @@ import django_filters
 from django import forms
 from django.http import QueryDict
 
-from outreach_site.enums import normalize_choice
-from outreach_site.public_ids import InvalidPublicId, parse_public_id
+from core.enums import normalize_choice
+from core.public_ids import InvalidPublicId, parse_public_id
 
 
 class PublicIdFormField(forms.CharField):

@@ -19,11 +19,11 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from outreach_site.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
-from outreach_site.errors import DomainError
-from outreach_site.filters import PublicIdFormField, StrictBooleanFormField
-from outreach_site.public_ids import InvalidPublicId, format_public_id, parse_public_id
-from outreach_site.widgets import FastSelect
+from core.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
+from core.errors import DomainError
+from core.filters import PublicIdFormField, StrictBooleanFormField
+from core.public_ids import InvalidPublicId, format_public_id, parse_public_id
+from core.widgets import FastSelect
 
 # --- prefixed ids in dashboard URLs -----------------------------------------------------------
 
@@ -338,7 +338,7 @@ def register_public_id_converters() -> None:
     from django.urls import register_converter
     from django.urls.converters import get_converters
 
-    from outreach_site.public_ids import PREFIXES
+    from core.public_ids import PREFIXES
 
     registered = get_converters()
     for prefix in PREFIXES.values():
