@@ -14,3 +14,7 @@ class Strength(models.TextChoices):
     WEAK = "weak", "Weak"
     MEDIUM = "medium", "Medium"
     STRONG = "strong", "Strong"
+
+
+# The statuses a reply leaves a person in (a "no" is a reply too).
+REPLIED_STATUSES = (PersonStatus.REPLIED, PersonStatus.INTERESTED, PersonStatus.NOT_INTERESTED)

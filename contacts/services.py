@@ -5,7 +5,9 @@ from typing import Any
 
 from django.db import transaction
 
+from core.bulk import update_rows
 from core.errors import InvalidInput
+from core.hooks import Hook
 
 from .choices import PersonStatus, Strength
 from .models import Company, Person
@@ -16,6 +18,10 @@ from .normalize import (
     normalize_phone,
     normalize_profile_url,
 )
+
+# Called in the transaction of a company's rename or change of owner (the outreach list keeps
+# copies of both to sort by).
+company_changed = Hook("a company was renamed or given another owner")
 
 _PERSON_NORMALIZERS = {
     "email": normalize_email,
@@ -44,8 +50,7 @@ def company_create(*, actor, **values: Any) -> Company:
 
 @transaction.atomic
 def company_update(*, company: Company, actor, **changes: Any) -> Company:
-    """Change a company; a new name or owner is copied onto its outreaches (the outreach list
-    sorts on those copies) in one UPDATE."""
+    """Change a company; a new name or owner is announced through `company_changed`."""
     changes = _normalized(changes, {"domain": normalize_domain})
     renamed = ("name" in changes and changes["name"] != company.name) or (
         "owner" in changes and getattr(changes["owner"], "pk", None) != company.owner_id
@@ -55,10 +60,7 @@ def company_update(*, company: Company, actor, **changes: Any) -> Company:
     if changes:
         company.save(update_fields=[*changes, "updated_at"])
     if renamed:
-        company.outreaches.update(
-            sort_company=company.name,
-            sort_owner=company.owner.get_username() if company.owner_id else None,
-        )
+        company_changed(company=company)
     return company
 
 
@@ -92,6 +94,13 @@ def person_update(*, person: Person, actor, **changes: Any) -> Person:
 def person_delete(*, person: Person, actor) -> None:
     """Delete a person. Refused (409) while outreaches name them."""
     person.delete()
+
+
+def people_update_details(*, changes: dict[int, dict[str, Any]], at: datetime) -> None:
+    """Store contact details found for many people at once (`{person id: {field: value}}`),
+    already in canonical form: enrichment's results. Set-based, whatever the count."""
+    if changes:
+        update_rows(Person, changes, at)
 
 
 # --- effects of outreaches on the person (called inside the outreach's transaction) ----------

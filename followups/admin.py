@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from contacts.admin import PublicIdAdminMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, ServiceAdminMixin
 from core.public_ids import PREFIXES, format_public_id
 
 from . import services

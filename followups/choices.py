@@ -14,3 +14,6 @@ class FollowUpStatus(models.TextChoices):
 
 
 OPEN_STATUSES = (FollowUpStatus.PENDING,)
+
+# Following up on a sent outreach stops after this attempt.
+LAST_ATTEMPT = 2

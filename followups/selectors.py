@@ -1,9 +1,13 @@
-"""Reads of follow-ups for the dashboard: what is overdue, due today and coming up."""
+"""Reads of follow-ups: what is overdue, due today and coming up; people's heat, which
+weighs their open follow-ups."""
 
 import datetime
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+
+from contacts.heat import with_heat_score
+from contacts.models import Person
 
 from .choices import FollowUpStatus
 from .models import FollowUp
@@ -47,11 +51,11 @@ def followup_queue(
     }
 
 
-def stale_outreaches(hours: int = 48, limit: int = 25) -> tuple[list, int]:
-    """Outreaches sent more than `hours` ago that still have no outcome, oldest first, and how
-    many there are (seed 000's stale queue)."""
-    from outreach.models import Outreach
-
-    stale = Outreach.objects.stale(hours=hours)
-    rows = list(stale.select_related("person", "company", "job")[:limit])
-    return rows, stale.count()
+def people_with_heat(
+    queryset: QuerySet[Person], now: datetime.datetime | None = None
+) -> QuerySet[Person]:
+    """People annotated with `heat_score` (contacts.heat), in the same query as the rows."""
+    open_follow_up = Exists(
+        FollowUp.objects.filter(person=OuterRef("pk"), status=FollowUpStatus.PENDING)
+    )
+    return with_heat_score(queryset, has_open_follow_up=open_follow_up, now=now or timezone.now())

@@ -13,10 +13,8 @@ from django.utils import timezone
 
 from core.errors import InvalidInput
 
-from .choices import FollowUpKind, FollowUpStatus
+from .choices import LAST_ATTEMPT, FollowUpKind, FollowUpStatus
 from .models import FollowUp
-
-LAST_ATTEMPT = 2
 
 
 def _check_subject(values: dict[str, Any], instance: FollowUp | None = None) -> None:
@@ -42,7 +40,13 @@ def follow_up_title(*, person=None, company=None, job=None) -> str:
     return f"Follow up on {job}" if job else "Follow up"
 
 
-def _delay() -> timedelta:
+def respond_title(who) -> str:
+    """ "Respond to {who}" for the to-do a reply creates."""
+    return f"Respond to {who}" if who else "Respond to the reply"
+
+
+def follow_up_delay() -> timedelta:
+    """How long after sending (or after the previous attempt) the next attempt is due."""
     return timedelta(days=settings.FOLLOW_UP_DELAY_DAYS)
 
 
@@ -65,7 +69,7 @@ def followup_create(*, actor, **values: Any) -> FollowUp:
 
 
 def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = "") -> FollowUp:
-    """Attempt 1 of following up on a sent outreach, due `sent_at` + the delay (3 days)."""
+    """Attempt 1 of following up on a sent outreach, due `sent_at` + the follow-up delay."""
     return FollowUp.objects.create(
         outreach=outreach,
         person=outreach.person,
@@ -73,7 +77,7 @@ def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = 
         kind=FollowUpKind.FOLLOW_UP,
         title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
         attempt_no=1,
-        due_at=sent_at + _delay(),
+        due_at=sent_at + follow_up_delay(),
         note=note,
     )
 
@@ -86,7 +90,7 @@ def followup_create_respond(*, outreach) -> FollowUp:
         person=outreach.person,
         job=outreach.job,
         kind=FollowUpKind.RESPOND,
-        title=f"Respond to {who}" if who else "Respond to the reply",
+        title=respond_title(who),
         attempt_no=1,
         due_at=timezone.now(),
     )
@@ -126,7 +130,7 @@ def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
             kind=FollowUpKind.FOLLOW_UP,
             title=followup.title,
             attempt_no=followup.attempt_no + 1,
-            due_at=followup.completed_at + _delay(),
+            due_at=followup.completed_at + follow_up_delay(),
             note=followup.note,
         )
     return followup

@@ -1,13 +1,15 @@
 """The follow-up queue: what is overdue, due today and coming up, with one-click actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from outreach import services as outreach_services
 from outreach.models import Outreach
+from outreach.selectors import stale_outreaches
+from outreach.services.outreaches import outreach_update
 
 from . import selectors, services
 from .forms import FollowUpStatusForm, LogOutcomeForm, StaleHoursForm
@@ -17,7 +19,6 @@ STATUS_DONE_MESSAGES = {"done": "Done", "skipped": "Skipped", "pending": "Reopen
 
 
 QUEUE_ROWS = 25
-STALE_HOURS = 48
 
 
 def followup_queue(request: HttpRequest) -> HttpResponse:
@@ -25,12 +26,12 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
     queue = selectors.followup_queue(limit=QUEUE_ROWS)
     counts = selectors.followup_due_counts()
     hours_form = StaleHoursForm(request.GET)
-    hours = STALE_HOURS
+    hours = settings.STALE_AFTER_HOURS
     if hours_form.is_valid():
-        hours = hours_form.cleaned_data["hours"] or STALE_HOURS
+        hours = hours_form.cleaned_data["hours"] or hours
     else:
         messages.warning(request, f"hours: {' '.join(hours_form.errors['hours'])}")
-    stale, stale_count = selectors.stale_outreaches(hours=hours, limit=QUEUE_ROWS)
+    stale, stale_count = stale_outreaches(hours=hours, limit=QUEUE_ROWS)
     return render(
         request,
         "followups/queue.html",
@@ -76,7 +77,7 @@ def outreach_log_outcome(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("followups:queue")
     outcome = form.cleaned_data["outcome"]
     try:
-        outreach_services.outreach_update(outreach=outreach, actor=request.user, outcome=outcome)
+        outreach_update(outreach=outreach, actor=request.user, outcome=outcome)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from contacts.admin import PublicIdAdminMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, ServiceAdminMixin
 
 from . import services
 from .models import Job

@@ -5,14 +5,22 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from core.hooks import Provider
+
 from .heat import HeatExplanation, explain_heat
 from .models import Job
-from .selectors import latest_touch
+
+# Heat weighs a job's latest outreach, which the outreach app reads for us (`job_id=` → a
+# LatestTouch or None); registered in OutreachConfig.ready.
+latest_touch = Provider("the latest outreach of a job, as its heat weighs it")
 
 
 def job_explain_heat(job: Job) -> HeatExplanation:
     return explain_heat(
-        stage=job.stage, archived=job.archived, latest=latest_touch(job.pk), now=timezone.now()
+        stage=job.stage,
+        archived=job.archived,
+        latest=latest_touch(job_id=job.pk),
+        now=timezone.now(),
     )
 
 

@@ -5,13 +5,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from core.dashboard.views import FilteredListView, object_form_page
-from outreach.selectors import outreach_list_queryset
+from outreach.selectors import jobs_with_dormant_candidate, outreach_list_queryset
 
 from . import services
 from .filters import JobFilterSet
 from .forms import JobForm
 from .models import Job
-from .selectors import with_dormant_candidate
 
 HEAT_LABELS = {0: "cold", 1: "lukewarm", 2: "warm", 3: "hot"}
 
@@ -31,7 +30,7 @@ class JobListView(FilteredListView):
 
     def get_queryset(self):
         # The API's FilterSet filters on the dormant_candidate annotation.
-        return with_dormant_candidate(
+        return jobs_with_dormant_candidate(
             Job.objects.select_related("company").annotate(outreach_count=Count("outreaches"))
         )
 

@@ -6,17 +6,31 @@ the same services as the API and so write the same history rows.
 
 from collections import defaultdict
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.db import models
 
-from contacts.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
+from core.batches import batch_limit
+from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
-from . import services
 from .choices import DeliveryStatus, PipelineState
-from .exceptions import TransitionNotAllowed
 from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from .services.batches import outreaches_batch_apply
+from .services.outreaches import (
+    outreach_create,
+    outreach_delete,
+    outreach_update,
+)
+from .services.sequences import (
+    sequence_create,
+    sequence_delete,
+    sequence_replace_steps,
+    sequence_update,
+    tag_create,
+    tag_delete,
+    tag_update,
+)
 from .state_machine import (
     DELIVERY_TRANSITIONS,
     PIPELINE_TRANSITIONS,
@@ -164,41 +178,33 @@ class OutreachAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
         return deleted, counts, perms_needed, protected
 
     def service_create(self, request, values):
-        return services.outreach_create(actor=request.user, **values)
+        return outreach_create(actor=request.user, **values)
 
     def service_update(self, request, obj, changes):
-        return services.outreach_update(outreach=obj, actor=request.user, **changes)
+        return outreach_update(outreach=obj, actor=request.user, **changes)
 
     def service_delete(self, request, obj):
-        services.outreach_delete(outreach=obj, actor=request.user)
+        outreach_delete(outreach=obj, actor=request.user)
 
     def run_transition(self, request, queryset, spec: TransitionSpec) -> None:
-        """Run one transition on the selected outreaches and say what moved and what not.
-
-        Transitions without conditions run set-based, in chunks the batch service accepts;
-        one with conditions (start) runs per outreach, so each refusal gives its reason.
-        """
-        moved = 0
-        skipped: dict[str, list[str]] = defaultdict(list)
-        ids = list(queryset.order_by("pk").values_list("pk", flat=True))
-        size = settings.MAX_BATCH_IDS
-        for start in range(0, len(ids), size):
-            chunk = ids[start : start + size]
-            if spec.has_conditions:
-                moved += self._transition_each(request, chunk, spec, skipped)
-                continue
-            result = services.outreaches_batch_transition(
-                ids=chunk, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
+        """Run one transition on the selected outreaches and say what moved and what not."""
+        ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: batch_limit() + 1])
+        try:
+            result = outreaches_batch_apply(
+                ids=ids, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
             )
-            moved += result.success_count
-            for row in result.skipped:
-                skipped[row["reason"]].append(row["id"])
-
+        except DomainError as exc:
+            self.message_user(request, f"{spec.name}: {exc.message}", messages.ERROR)
+            return
+        moved = result.success_count
         self.message_user(
             request,
             f"{spec.name}: {moved} outreach(es) moved to '{spec.target}'.",
             messages.SUCCESS if moved else messages.INFO,
         )
+        skipped: dict[str, list[str]] = defaultdict(list)
+        for row in result.skipped:
+            skipped[row["reason"]].append(row["id"])
         if skipped:
             total = sum(len(ids) for ids in skipped.values())
             reasons = "; ".join(
@@ -208,27 +214,6 @@ class OutreachAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
             self.message_user(
                 request, f"{spec.name}: {total} skipped: {reasons}.", messages.WARNING
             )
-
-    def _transition_each(
-        self, request, ids: list[int], spec: TransitionSpec, skipped: dict[str, list[str]]
-    ) -> int:
-        """One transaction per outreach, so one refusal does not undo the others."""
-        moved = 0
-        found = set()
-        for outreach in Outreach.objects.filter(pk__in=ids).order_by("pk"):
-            found.add(outreach.pk)
-            try:
-                services.outreach_transition(
-                    outreach=outreach, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
-                )
-            except TransitionNotAllowed as exc:
-                skipped[exc.message].append(outreach.public_id)
-            else:
-                moved += 1
-        for pk in ids:
-            if pk not in found:  # deleted since the list was shown
-                skipped["not found"].append(format_public_id(PREFIXES["outreach"], pk))
-        return moved
 
 
 def _examples(ids: list[str]) -> str:
@@ -307,6 +292,9 @@ class OutreachTransitionAdmin(SearchMixin, admin.ModelAdmin):
         return False
 
 
+STEP_FIELDS = ("channel", "delay_days", "subject_template", "body_template")
+
+
 class SequenceStepInline(admin.TabularInline):
     model = SequenceStep
     fields = ("position", "channel", "delay_days", "subject_template", "body_template")
@@ -325,14 +313,29 @@ class SequenceAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     inlines = (SequenceStepInline,)
 
     def service_create(self, request, values):
-        return services.sequence_create(actor=request.user, **values)
+        return sequence_create(actor=request.user, **values)
 
     def service_update(self, request, obj, changes):
-        # Steps are edited row by row in the inline, so they are left alone here.
-        return services.sequence_update(sequence=obj, actor=request.user, **changes)
+        # Steps come with the inline, saved in save_formset below.
+        return sequence_update(sequence=obj, actor=request.user, **changes)
+
+    def save_formset(self, request, form, formset, change):
+        """The steps are written by the sequence service, in the order of their positions."""
+        if formset.model is not SequenceStep:
+            return super().save_formset(request, form, formset, change)
+        kept = [
+            f.cleaned_data
+            for f in formset.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE")
+        ]
+        kept.sort(key=lambda data: data["position"])
+        steps = [{name: data[name] for name in STEP_FIELDS} for data in kept]
+        sequence_replace_steps(sequence=form.instance, steps=steps)
+        formset.new_objects = formset.changed_objects = formset.deleted_objects = []
+        return None
 
     def service_delete(self, request, obj):
-        services.sequence_delete(sequence=obj, actor=request.user)
+        sequence_delete(sequence=obj, actor=request.user)
 
 
 @admin.register(Tag)
@@ -343,10 +346,10 @@ class TagAdmin(SearchMixin, ServiceAdminMixin, admin.ModelAdmin):
     readonly_fields = ("created_at",)
 
     def service_create(self, request, values):
-        return services.tag_create(actor=request.user, **values)
+        return tag_create(actor=request.user, **values)
 
     def service_update(self, request, obj, changes):
-        return services.tag_update(tag=obj, actor=request.user, **changes)
+        return tag_update(tag=obj, actor=request.user, **changes)
 
     def service_delete(self, request, obj):
-        services.tag_delete(tag=obj, actor=request.user)
+        tag_delete(tag=obj, actor=request.user)

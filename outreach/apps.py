@@ -1,6 +1,26 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.db.models.signals import post_save, pre_delete
 
 
 class OutreachConfig(AppConfig):
     name = "outreach"
     verbose_name = "Outreach"
+
+    def ready(self) -> None:
+        # The lower apps' hooks this app takes part in (see core.hooks).
+        from contacts import services as contacts_services
+        from jobs import services as jobs_services
+
+        from . import selectors
+        from .services import sort_keys
+
+        contacts_services.company_changed.register(sort_keys.company_changed)
+        jobs_services.latest_touch.register(selectors.job_latest_touch)
+        # Usernames are edited through Django's own user admin, which has no service to call.
+        post_save.connect(
+            sort_keys.user_renamed, sender=settings.AUTH_USER_MODEL, dispatch_uid="sort_owner"
+        )
+        pre_delete.connect(
+            sort_keys.user_deleted, sender=settings.AUTH_USER_MODEL, dispatch_uid="sort_owner"
+        )

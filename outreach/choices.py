@@ -10,7 +10,7 @@ class Channel(models.TextChoices):
 
 
 class OutreachType(models.TextChoices):
-    """Seed 002's outreach types, in their documented spelling."""
+    """The MassProspecting-compatible outreach types, in their documented spelling."""
 
     FACEBOOK_DIRECT_MESSAGE = "Facebook_DirectMessage", "Facebook direct message"
     FACEBOOK_FRIEND_REQUEST = "Facebook_FriendRequest", "Facebook friend request"
@@ -65,7 +65,10 @@ class Outcome(models.TextChoices):
     UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
 
 
+# Outcomes that still call for following up.
 UNRESOLVED_OUTCOMES = (Outcome.NONE, Outcome.NO_RESPONSE)
+# Outcomes that mean the person answered (a "no" is an answer too).
+REPLY_OUTCOMES = (Outcome.REPLIED, Outcome.POSITIVE, Outcome.NEGATIVE)
 
 
 class Context(models.TextChoices):

@@ -1,8 +1,8 @@
 """Dashboard forms for outreaches and sequences. They validate input; services write."""
 
 from django import forms
-from django.conf import settings
 
+from core.batches import batch_limit, too_many_message
 from core.public_ids import InvalidPublicId, parse_public_id
 
 from .choices import Channel, Outcome
@@ -15,15 +15,14 @@ class PublicIdListField(forms.Field):
 
     widget = forms.MultipleHiddenInput
 
-    def __init__(self, *args, prefix: str, max_items: int, **kwargs):
+    def __init__(self, *args, prefix: str, **kwargs):
         self.prefix = prefix
-        self.max_items = max_items
         super().__init__(*args, **kwargs)
 
     def to_python(self, value) -> list[int]:
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        if len(values) > self.max_items:
-            raise forms.ValidationError(f"At most {self.max_items:,} outreaches at a time.")
+        if len(values) > batch_limit():
+            raise forms.ValidationError(too_many_message(len(values)))
         pks = []
         for item in values:
             try:
@@ -42,7 +41,7 @@ class BatchForm(forms.Form):
     action = forms.ChoiceField(
         choices=[(ASSIGN_SEQUENCE, "Assign sequence"), (START_ENRICHMENT, "Start enrichment")]
     )
-    ids = PublicIdListField(prefix="out", max_items=settings.MAX_BATCH_IDS, required=False)
+    ids = PublicIdListField(prefix="out", required=False)
     all_matching = forms.BooleanField(required=False)
     sequence = forms.ModelChoiceField(
         queryset=Sequence.objects.all(),

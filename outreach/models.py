@@ -2,11 +2,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.signals import post_save, pre_delete
-from django.dispatch import receiver
 from django_fsm import FSMField, FSMModelMixin, transition
 
-from contacts.models import Company
 from core.public_ids import PREFIXES, PublicIdMixin
 
 from .choices import (
@@ -22,10 +19,6 @@ from .choices import (
     SkipRepliers,
 )
 from .querysets import OutreachQuerySet
-
-# Fields whose change moves the copied sort keys, and those keys.
-SORT_KEY_SOURCES = frozenset({"company", "company_id", "sequence", "sequence_id"})
-SORT_KEY_FIELDS = ("sort_company", "sort_owner", "sort_sequence")
 
 
 def has_sequence(outreach: "Outreach") -> bool:
@@ -194,9 +187,8 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=False)
     updated_at = models.DateTimeField(auto_now=True)
     # Copies of the names the list sorts by (`sort=company|owner|sequence`), so that every sort
-    # is an index scan of this table instead of a join sorted row by row. save() fills them from
-    # the row's own company and sequence; the services that rename a company, its owner or a
-    # sequence, or move many outreaches at once, update the copies in the same transaction.
+    # is an index scan of this table instead of a join sorted row by row. Written only by
+    # outreach.sort_keys.
     sort_company = models.CharField(max_length=200, null=True, blank=True, editable=False)
     sort_owner = models.CharField(max_length=150, null=True, blank=True, editable=False)
     sort_sequence = models.CharField(max_length=200, null=True, blank=True, editable=False)
@@ -251,34 +243,6 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
 
     def __str__(self) -> str:
         return self.public_id
-
-    def save(self, *args, **kwargs) -> None:
-        update_fields = kwargs.get("update_fields")
-        if update_fields is None or not SORT_KEY_SOURCES.isdisjoint(update_fields):
-            self.copy_sort_keys()
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, *SORT_KEY_FIELDS}
-        super().save(*args, **kwargs)
-
-    def copy_sort_keys(self) -> None:
-        """Copy the company's name, its owner's username and the sequence's name onto the row:
-        from the related objects when they are loaded, else company and owner in one query."""
-        self.sort_company = self.sort_owner = None
-        if self.company_id is not None:
-            company = self.company if Outreach.company.is_cached(self) else None
-            if company is not None and (
-                company.owner_id is None or Company.owner.is_cached(company)
-            ):
-                self.sort_company = company.name
-                self.sort_owner = company.owner.username if company.owner_id else None
-            else:
-                names = (
-                    Company.objects.filter(pk=self.company_id)
-                    .values_list("name", "owner__username")
-                    .first()
-                )
-                self.sort_company, self.sort_owner = names or (None, None)
-        self.sort_sequence = self.sequence.name if self.sequence_id else None
 
     @property
     def owner_pk(self) -> int | None:
@@ -448,6 +412,15 @@ class EnrichmentBatch(PublicIdMixin, models.Model):
         return self.ready + self.not_available + self.failed + self.skipped
 
     @property
+    def percent(self) -> int:
+        """How much is done, rounded down: 100 only once everything is."""
+        return 100 if self.total == 0 else 100 * self.done // self.total
+
+    @property
+    def is_done(self) -> bool:
+        return self.finished_at is not None or self.done >= self.total
+
+    @property
     def status(self) -> str:
         if self.finished_at is not None:
             return "finished"
@@ -482,20 +455,3 @@ class EnrichmentBatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.outreach_id}: {self.result}"
-
-
-# Usernames are edited through Django's own user admin, which has no service to call, so the
-# outreaches' copy of their owner's username (the `owner` sort key) is kept in step from here.
-@receiver(post_save, sender=settings.AUTH_USER_MODEL)
-def _copy_owner_username(sender, instance, created, update_fields=None, **kwargs) -> None:
-    if created or (update_fields is not None and "username" not in update_fields):
-        return
-    Outreach.objects.filter(company__owner_id=instance.pk).exclude(
-        sort_owner=instance.username
-    ).update(sort_owner=instance.username)
-
-
-@receiver(pre_delete, sender=settings.AUTH_USER_MODEL)
-def _clear_owner_username(sender, instance, **kwargs) -> None:
-    # The user's companies lose their owner (SET_NULL), so their outreaches lose the copy.
-    Outreach.objects.filter(company__owner_id=instance.pk).update(sort_owner=None)

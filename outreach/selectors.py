@@ -1,12 +1,28 @@
 """Reads of outreaches and sequences for the dashboard: counts for charts, pages of rows."""
 
-from django.db.models import Count, Q, QuerySet
+from datetime import datetime, timedelta
 
-from .choices import Channel, Outcome, PipelineState
-from .models import Outreach, OutreachTransition, Sequence
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
-# Outcomes that mean the person answered (whatever they said).
-REPLY_OUTCOMES = (Outcome.REPLIED, Outcome.POSITIVE, Outcome.NEGATIVE)
+from followups.choices import LAST_ATTEMPT, FollowUpStatus
+from followups.models import FollowUp
+from jobs.choices import DORMANT_AFTER_DAYS, JobStage
+from jobs.heat import LatestTouch
+from jobs.models import Job
+
+from .choices import REPLY_OUTCOMES, Channel, Outcome, PipelineState
+from .models import EnrichmentBatch, Outreach, OutreachTransition, Sequence
 
 
 def outreach_list_queryset() -> QuerySet[Outreach]:
@@ -112,3 +128,75 @@ def outcome_counts(queryset: QuerySet[Outreach]) -> dict[str, int]:
     return dict(
         queryset.order_by().values("outcome").annotate(n=Count("id")).values_list("outcome", "n")
     )
+
+
+def stale_outreaches(hours: int | None = None, limit: int = 25) -> tuple[list, int]:
+    """Outreaches sent more than `hours` ago that still have no outcome, oldest first, and how
+    many there are (the follow-up queue's stale list)."""
+    stale = Outreach.objects.stale(hours=hours)
+    rows = list(stale.select_related("person", "company", "job")[:limit])
+    return rows, stale.count()
+
+
+# --- what jobs need to know of their outreaches ----------------------------------------------
+
+
+def job_latest_touch(*, job_id: int) -> LatestTouch | None:
+    """The job's latest outreach (by when it was sent, else created) as heat weighs it."""
+    row = (
+        Outreach.objects.filter(job_id=job_id)
+        .annotate(touched_at=Coalesce("sent_at", "created_at"))
+        .order_by(F("touched_at").desc(), "-id")
+        .values(
+            "outcome",
+            "person__strength",
+            "person_id",
+            "channel",
+            "personalization_score",
+            "touched_at",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    return LatestTouch(
+        outcome=row["outcome"],
+        strength=row["person__strength"] if row["person_id"] else None,
+        channel=row["channel"],
+        personalization_score=row["personalization_score"],
+        touched_at=row["touched_at"],
+    )
+
+
+def jobs_with_dormant_candidate(
+    queryset: QuerySet[Job], now: datetime | None = None
+) -> QuerySet[Job]:
+    """Annotate `dormant_candidate`: the job's last follow-up attempt was closed more than
+    DORMANT_AFTER_DAYS ago and nothing happened since (no open follow-up, no newer outreach).
+    Open jobs only."""
+    cutoff = (now or timezone.now()) - timedelta(days=DORMANT_AFTER_DAYS)
+    last_attempt_closed = FollowUp.objects.filter(
+        job=OuterRef("pk"),
+        attempt_no__gte=LAST_ATTEMPT,
+        status__in=[FollowUpStatus.DONE, FollowUpStatus.SKIPPED],
+        completed_at__lte=cutoff,
+    )
+    open_followup = FollowUp.objects.filter(job=OuterRef("pk"), status=FollowUpStatus.PENDING)
+    recent_outreach = Outreach.objects.filter(job=OuterRef("pk")).filter(
+        Q(sent_at__gt=cutoff) | Q(created_at__gt=cutoff)
+    )
+    condition = (
+        Q(archived=False)
+        & ~Q(stage__in=[JobStage.REJECTED, JobStage.DORMANT, JobStage.OFFER])
+        & Exists(last_attempt_closed)
+        & ~Exists(open_followup)
+        & ~Exists(recent_outreach)
+    )
+    return queryset.annotate(
+        dormant_candidate=ExpressionWrapper(condition, output_field=BooleanField())
+    )
+
+
+def enrichment_batch(pk: int) -> EnrichmentBatch | None:
+    """One enrichment batch (its progress is on the model), or None."""
+    return EnrichmentBatch.objects.filter(pk=pk).first()

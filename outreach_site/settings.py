@@ -280,6 +280,8 @@ ENRICHMENT_CHUNK_SIZE = int(os.environ.get("ENRICHMENT_CHUNK_SIZE", "250"))
 ENRICHMENT_STALE_AFTER_MINUTES = int(os.environ.get("ENRICHMENT_STALE_AFTER_MINUTES", "15"))
 ENRICHMENT_MIN_CONFIDENCE = float(os.environ.get("ENRICHMENT_MIN_CONFIDENCE", "0.35"))
 
-# Follow-ups (seed 000): attempt 1 is due this many days after an outreach is sent, attempt 2
-# the same number of days after attempt 1 is done.
+# Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
+# number of days after attempt 1 is done.
 FOLLOW_UP_DELAY_DAYS = int(os.environ.get("FOLLOW_UP_DELAY_DAYS", "3"))
+# An outreach sent this many hours ago without an outcome is stale (the follow-up queue).
+STALE_AFTER_HOURS = int(os.environ.get("STALE_AFTER_HOURS", "48"))

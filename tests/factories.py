@@ -7,6 +7,7 @@ from contacts.models import Company, Person
 from followups.models import FollowUp
 from jobs.models import Job
 from outreach.models import Outreach, Sequence, SequenceStep, Tag
+from outreach.services import sort_keys
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -82,7 +83,9 @@ class OutreachFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *args, state=None, delivery=None, **kwargs):
-        outreach = super()._create(model_class, *args, **kwargs)
+        outreach = model_class(*args, **kwargs)
+        sort_keys.copy_onto(outreach)  # as the services do before every save
+        outreach.save()
         # The state fields are protected; tests put rows straight into a state via UPDATE.
         changes = {}
         if state:

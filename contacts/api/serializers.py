@@ -1,12 +1,11 @@
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from rest_framework import serializers
 
 from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
 from core.public_ids import PREFIXES
 
 from ..choices import PersonStatus, Strength
-from ..heat import contact_heat_label, contact_heat_score
+from ..heat import contact_heat_label
 from ..models import Company, Person
 
 
@@ -70,15 +69,9 @@ class PersonSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    # Both read the `heat_score` the view's queryset annotates (followups.selectors).
     def get_heat_score(self, person) -> int:
-        return contact_heat_score(
-            status=person.status,
-            strength=person.strength,
-            last_contacted_at=person.last_contacted_at,
-            last_replied_at=person.last_replied_at,
-            has_open_follow_up=getattr(person, "has_open_follow_up", False),
-            now=self.context.setdefault("now", timezone.now()),
-        )
+        return person.heat_score
 
     def get_heat(self, person) -> str:
-        return contact_heat_label(self.get_heat_score(person))
+        return contact_heat_label(person.heat_score)

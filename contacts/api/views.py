@@ -1,10 +1,10 @@
 from core.api.viewsets import ServiceModelViewSet
 from core.public_ids import PREFIXES
+from followups.selectors import people_with_heat
 
 from .. import services
 from ..filters import CompanyFilterSet, PersonFilterSet
 from ..models import Company, Person
-from ..selectors import with_open_follow_up
 from .serializers import CompanySerializer, PersonSerializer
 
 
@@ -31,7 +31,7 @@ class PersonViewSet(ServiceModelViewSet):
     public_id_prefix = PREFIXES["person"]
 
     def get_queryset(self):
-        return with_open_follow_up(super().get_queryset())
+        return people_with_heat(super().get_queryset())
 
     def create_object(self, data):
         return services.person_create(actor=self.request.user, **data)

@@ -5,6 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.batches import batch_limit, too_many_message
 from core.enums import normalize_choice
 from core.public_ids import InvalidPublicId, format_public_id, parse_public_id
 
@@ -121,14 +122,12 @@ class PublicIdListField(serializers.Field):
     default_error_messages = {
         "required": "This field is required.",
         "empty": "Give at least one id.",
-        "too_many": "At most {limit} ids per request; {count} given.",
         "invalid_type": "Expected a list of ids or a comma-separated string.",
         "malformed": "Not valid {prefix}_<number> ids: {examples}.",
     }
 
-    def __init__(self, prefix: str, max_items: int, **kwargs):
+    def __init__(self, prefix: str, **kwargs):
         self.prefix = prefix
-        self.max_items = max_items
         super().__init__(**kwargs)
 
     def get_value(self, dictionary):
@@ -149,8 +148,8 @@ class PublicIdListField(serializers.Field):
             tokens.extend(part.strip() for part in item.split(",") if part.strip())
         if not tokens:
             self.fail("empty")
-        if len(tokens) > self.max_items:
-            self.fail("too_many", limit=self.max_items, count=len(tokens))
+        if len(tokens) > batch_limit():
+            raise serializers.ValidationError(too_many_message(len(tokens)), code="too_many")
         pks: dict[int, None] = {}
         bad: list[str] = []
         for token in tokens:

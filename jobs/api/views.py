@@ -4,11 +4,11 @@ from rest_framework.response import Response
 
 from core.api.viewsets import ServiceModelViewSet
 from core.public_ids import PREFIXES
+from outreach.selectors import jobs_with_dormant_candidate
 
 from .. import services
 from ..filters import JobFilterSet
 from ..models import Job
-from ..selectors import with_dormant_candidate
 from .serializers import HeatExplanationSerializer, JobSerializer
 
 
@@ -21,7 +21,7 @@ class JobViewSet(ServiceModelViewSet):
     public_id_prefix = PREFIXES["job"]
 
     def get_queryset(self):
-        return with_dormant_candidate(super().get_queryset())
+        return jobs_with_dormant_candidate(super().get_queryset())
 
     def create_object(self, data):
         return services.job_create(actor=self.request.user, **data)

@@ -54,7 +54,7 @@ class EnrichmentBatchSerializer(serializers.ModelSerializer):
         }
 
     def get_percent(self, batch) -> int:
-        return 100 if batch.total == 0 else 100 * batch.done // batch.total
+        return batch.percent
 
 
 class BatchStartEnrichmentResponseSerializer(serializers.Serializer):

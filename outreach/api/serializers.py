@@ -191,8 +191,10 @@ class TransitionRequestSerializer(serializers.Serializer):
 class BatchIdsSerializer(serializers.Serializer):
     outreach_ids = PublicIdListField(
         PREFIXES["outreach"],
-        max_items=10_000,
-        help_text="Array, repeated form field, or comma-separated string; at most 10,000.",
+        help_text=(
+            "Array, repeated form field, or comma-separated string; "
+            f"at most {settings.MAX_BATCH_IDS:,}."
+        ),
     )
 
 
@@ -248,10 +250,10 @@ class TagSerializer(serializers.ModelSerializer):
 class StaleQuerySerializer(serializers.Serializer):
     hours = serializers.IntegerField(
         required=False,
-        default=48,
+        default=settings.STALE_AFTER_HOURS,
         min_value=1,
         max_value=24 * 365,
-        help_text="Sent more than this many hours ago (default 48).",
+        help_text=f"Sent more than this many hours ago (default {settings.STALE_AFTER_HOURS}).",
     )
 
 

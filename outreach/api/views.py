@@ -7,9 +7,24 @@ from rest_framework.response import Response
 from core.api.viewsets import ServiceModelViewSet
 from core.public_ids import PREFIXES, format_public_id
 
-from .. import services
 from ..filters import OutreachFilterSet, SequenceFilterSet
 from ..models import Outreach, Sequence, Tag
+from ..services.batches import outreaches_batch_assign_sequence
+from ..services.enrichment import outreaches_batch_start_enrichment
+from ..services.outreaches import (
+    outreach_create,
+    outreach_delete,
+    outreach_transition,
+    outreach_update,
+)
+from ..services.sequences import (
+    sequence_create,
+    sequence_delete,
+    sequence_update,
+    tag_create,
+    tag_delete,
+    tag_update,
+)
 from ..state_machine import transition_spec
 from .enrichment import BatchStartEnrichmentResponseSerializer
 from .serializers import (
@@ -37,7 +52,7 @@ def transition_action(name: str):
         body = TransitionRequestSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         reason = body.validated_data.get("reason")
-        outreach = services.outreach_transition(
+        outreach = outreach_transition(
             outreach=outreach,
             name=name,
             actor=request.user,
@@ -98,13 +113,13 @@ class OutreachViewSet(ServiceModelViewSet):
         return Response(outreach_list_items([self.get_object(values)])[0])
 
     def create_object(self, data):
-        return services.outreach_create(actor=self.request.user, **data)
+        return outreach_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.outreach_update(outreach=instance, actor=self.request.user, **data)
+        return outreach_update(outreach=instance, actor=self.request.user, **data)
 
     def delete_object(self, instance):
-        return services.outreach_delete(outreach=instance, actor=self.request.user)
+        return outreach_delete(outreach=instance, actor=self.request.user)
 
     start_enrichment = transition_action("start_enrichment")
     complete_enrichment = transition_action("complete_enrichment")
@@ -128,7 +143,7 @@ class OutreachViewSet(ServiceModelViewSet):
     def batch_assign(self, request):
         body = BatchAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.outreaches_batch_assign_sequence(
+        result = outreaches_batch_assign_sequence(
             ids=body.validated_data["outreach_ids"],
             sequence=body.validated_data["sequence"],
             actor=request.user,
@@ -152,7 +167,7 @@ class OutreachViewSet(ServiceModelViewSet):
     def batch_start_enrichment(self, request):
         body = BatchIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = services.outreaches_batch_start_enrichment(
+        result = outreaches_batch_start_enrichment(
             ids=body.validated_data["outreach_ids"], actor=request.user
         )
         return Response(
@@ -199,13 +214,13 @@ class SequenceViewSet(ServiceModelViewSet):
     filterset_class = SequenceFilterSet
 
     def create_object(self, data):
-        return services.sequence_create(actor=self.request.user, **data)
+        return sequence_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.sequence_update(sequence=instance, actor=self.request.user, **data)
+        return sequence_update(sequence=instance, actor=self.request.user, **data)
 
     def delete_object(self, instance):
-        services.sequence_delete(sequence=instance, actor=self.request.user)
+        sequence_delete(sequence=instance, actor=self.request.user)
 
 
 class TagViewSet(ServiceModelViewSet):
@@ -223,10 +238,10 @@ class TagViewSet(ServiceModelViewSet):
         return get_object_or_404(self.get_queryset(), name=name)
 
     def create_object(self, data):
-        return services.tag_create(actor=self.request.user, **data)
+        return tag_create(actor=self.request.user, **data)
 
     def update_object(self, instance, data):
-        return services.tag_update(tag=instance, actor=self.request.user, **data)
+        return tag_update(tag=instance, actor=self.request.user, **data)
 
     def delete_object(self, instance):
-        services.tag_delete(tag=instance, actor=self.request.user)
+        tag_delete(tag=instance, actor=self.request.user)

@@ -11,8 +11,8 @@ from rest_framework.views import APIView
 from core.api.authentication import TokenAuthentication
 from core.public_ids import PREFIXES, try_parse_public_id
 
-from .. import services
 from ..models import Outreach
+from ..services.outreaches import outreach_create, outreach_update
 from .authentication import API_KEY_FIELD, BodyApiKeyAuthentication
 from .filters import compat_filter, compat_ordering
 from .serializers import (
@@ -143,7 +143,7 @@ class InsertView(CompatEndpoint):
     def post(self, request):
         serializer = CompatOutreachSerializer(data=read_fields(request))
         serializer.is_valid(raise_exception=True)
-        outreach = services.outreach_create(actor=request.user, **serializer.validated_data)
+        outreach = outreach_create(actor=request.user, **serializer.validated_data)
         return Response({"status": SUCCESS, "result": _record(outreach)})
 
 
@@ -167,7 +167,7 @@ class UpdateView(CompatEndpoint):
         outreach = _outreach_named(fields.pop("id", None))
         serializer = CompatOutreachSerializer(outreach, data=fields, partial=True)
         serializer.is_valid(raise_exception=True)
-        outreach = services.outreach_update(
+        outreach = outreach_update(
             outreach=outreach, actor=request.user, **serializer.validated_data
         )
         return Response({"status": SUCCESS, "result": _record(outreach)})

@@ -16,17 +16,19 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from contacts.models import Person
+from contacts.services import people_update_details
 from core.public_ids import format_public_id
 
 from ..choices import Channel, PipelineState
 from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach
-from .batches import enrichment_batch_open, enrichment_queue_on_commit
+from ..services.transitions import outreaches_batch_transition
+from .batches import enrichment_batch_open
 from .providers import DETAIL_FIELDS, Contact, EnrichmentProvider, Findings, Found, get_provider
 
 # The person field each channel needs; `other` takes the first of DETAIL_FIELDS that is known.
@@ -219,8 +221,6 @@ def _record(
     findings: dict[int, Findings],
 ) -> ChunkResult:
     """Write a chunk's results in one transaction; only items still pending are touched."""
-    from ..services import outreaches_batch_transition  # the services import this package
-
     pending = set(
         EnrichmentBatchItem.objects.select_for_update()
         .filter(batch_id=batch_id, outreach_id__in=outreach_ids, result=EnrichmentResult.PENDING)
@@ -304,51 +304,7 @@ def _update_people(
         found = findings.get(pk)
         if found is not None and (person_changes := _person_changes(person, found, used[pk])):
             changes[pk] = person_changes
-    for part in _within_parameter_limit(changes):
-        _set_columns(Person, part, now)
-
-
-# SQLite allows 999 parameters a statement; stay under it whatever the chunk size.
-_MAX_PARAMS = 900
-
-
-def _within_parameter_limit(changes: dict[int, dict[str, Any]]) -> list[dict[int, dict]]:
-    parts: list[dict[int, dict]] = [{}]
-    used = 1  # updated_at
-    for pk, values in changes.items():
-        cost = 2 * len(values) + 1  # WHEN pk THEN value per field, and pk in the WHERE
-        if parts[-1] and used + cost > _MAX_PARAMS:
-            parts.append({})
-            used = 1
-        parts[-1][pk] = values
-        used += cost
-    return [part for part in parts if part]
-
-
-def _set_columns(model, changes: dict[int, dict[str, Any]], now) -> None:
-    """One UPDATE giving each row its own values: `SET col = CASE id WHEN … END`.
-
-    What `bulk_update` writes, built directly: bulk_update resolves one ORM expression per row
-    and field, which cost more than the rest of a chunk together.
-    """
-    quote = connection.ops.quote_name
-    pk_column = quote(model._meta.pk.column)
-    assignments, params = [], []
-    for name in sorted({name for values in changes.values() for name in values}):
-        column = quote(model._meta.get_field(name).column)
-        rows = [(pk, values[name]) for pk, values in changes.items() if name in values]
-        whens = " ".join("WHEN %s THEN %s" for _ in rows)
-        assignments.append(f"{column} = CASE {pk_column} {whens} ELSE {column} END")
-        params.extend(item for row in rows for item in row)
-    assignments.append(f"{quote(model._meta.get_field('updated_at').column)} = %s")
-    params.append(connection.ops.adapt_datetimefield_value(now))
-    placeholders = ", ".join("%s" for _ in changes)
-    sql = (
-        f"UPDATE {quote(model._meta.db_table)} SET {', '.join(assignments)} "
-        f"WHERE {pk_column} IN ({placeholders})"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, *changes])
+    people_update_details(changes=changes, at=now)
 
 
 # --- recovery --------------------------------------------------------------------------------
@@ -374,17 +330,15 @@ class Recovery:
 
 
 @transaction.atomic
-def enrichment_recover(
-    *, everything: bool = False, queue: bool = True, watching: int | None = None
-) -> Recovery:
-    """Find enrichment work nobody is doing any more and hand it out again.
+def enrichment_recover(*, everything: bool = False) -> Recovery:
+    """Find enrichment work nobody is doing any more and plan to hand it out again.
 
     Stale means untouched for ENRICHMENT_STALE_AFTER_MINUTES (`everything=True`: all open work).
     An open batch that has not moved gets its pending outreaches queued again; an outreach in
     `enrichment` that belongs to no open batch (its batch was lost, or it was put there by
-    hand) gets a new batch; an open batch with nothing pending is closed. `queue=False` returns
-    the plan without queueing, for a caller that does the work itself; `watching` is the batch
-    whose watchdog is calling, which keeps watching it and so needs no second one.
+    hand) gets a new batch; an open batch with nothing pending is closed. The plan is the
+    caller's to carry out: `outreach.tasks.enrichment_requeue_lost` queues it, `manage.py
+    enrich` works it in its own process.
     """
     now = timezone.now()
     cutoff = stale_before(now)
@@ -421,12 +375,7 @@ def enrichment_recover(
         orphans = orphans.filter(updated_at__lt=cutoff)
     orphan_ids = list(orphans.order_by("pk").values_list("pk", flat=True))
     if orphan_ids:
-        batch = enrichment_batch_open(outreach_ids=orphan_ids, actor=None, queue=False)
+        batch = enrichment_batch_open(outreach_ids=orphan_ids, actor=None)
         recovery.orphan_batch_id = batch.pk
         recovery.plan[batch.pk] = orphan_ids
-    if queue:
-        for batch_id, ids in recovery.plan.items():
-            enrichment_queue_on_commit(
-                batch_id=batch_id, outreach_ids=ids, watch=batch_id != watching
-            )
     return recovery

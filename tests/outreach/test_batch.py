@@ -4,8 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from outreach import services
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.batches import outreaches_batch_assign_sequence
+from outreach.services.enrichment import outreaches_batch_start_enrichment
+from outreach.services.outreaches import outreach_transition
+from outreach.services.transitions import outreaches_batch_transition
 from tests.factories import OutreachFactory, SequenceFactory
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +20,7 @@ def test_batch_start_enrichment_moves_only_eligible_rows(user):
     ready = OutreachFactory(state="ready")
     ids = [o.pk for o in new] + [retry.pk, ready.pk, 999_999]
 
-    result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+    result = outreaches_batch_start_enrichment(ids=ids, actor=user)
 
     assert result.success_count == 4
     assert sorted(result.success_ids) == sorted([o.pk for o in new] + [retry.pk])
@@ -38,8 +41,8 @@ def test_batch_start_enrichment_moves_only_eligible_rows(user):
 
 def test_running_the_same_batch_twice_moves_nothing_the_second_time(user):
     ids = [o.pk for o in OutreachFactory.create_batch(5)]
-    services.outreaches_batch_start_enrichment(ids=ids, actor=user)
-    again = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+    outreaches_batch_start_enrichment(ids=ids, actor=user)
+    again = outreaches_batch_start_enrichment(ids=ids, actor=user)
     assert again.success_count == 0
     assert len(again.skipped) == 5
     assert OutreachTransition.objects.count() == 5
@@ -53,7 +56,7 @@ def _data_queries(captured):
 def test_batch_transition_is_three_queries_whatever_the_size(size, user):
     ids = [o.pk for o in OutreachFactory.create_batch(size, state="starting")]
     with CaptureQueriesContext(connection) as queries:
-        services.outreaches_batch_transition(ids=ids, name="wait", actor=user)
+        outreaches_batch_transition(ids=ids, name="wait", actor=user)
     # lock and read the states, one UPDATE, one INSERT of the history rows
     assert len(_data_queries(queries.captured_queries)) == 3
 
@@ -63,7 +66,7 @@ def test_batch_start_enrichment_query_count_does_not_grow_with_size(user):
     for size in (1, 50):
         ids = [o.pk for o in OutreachFactory.create_batch(size)]
         with CaptureQueriesContext(connection) as queries:
-            services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+            outreaches_batch_start_enrichment(ids=ids, actor=user)
         counts.append(len(_data_queries(queries.captured_queries)))
     assert counts[0] == counts[1]
 
@@ -72,7 +75,7 @@ def test_batch_assign_counts_and_lists_not_found(user):
     outreaches = OutreachFactory.create_batch(3)
     sequence = SequenceFactory(name="Welcome Sequence")
     ids = [o.pk for o in outreaches] + [424242]
-    result = services.outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=user)
+    result = outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=user)
     assert result.updated_count == 3
     assert result.sequence_name == "Welcome Sequence"
     assert result.not_found == ["out_424242"]
@@ -83,7 +86,7 @@ def test_batch_assign_is_one_locking_read_and_one_update(user):
     ids = [o.pk for o in OutreachFactory.create_batch(20)]
     sequence = SequenceFactory()
     with CaptureQueriesContext(connection) as queries:
-        services.outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=user)
+        outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=user)
     updates = [q for q in queries.captured_queries if q["sql"].upper().startswith("UPDATE")]
     selects = [q for q in queries.captured_queries if q["sql"].upper().startswith("SELECT")]
     assert len(updates) == 1
@@ -93,9 +96,9 @@ def test_batch_assign_is_one_locking_read_and_one_update(user):
 def test_batch_and_single_paths_give_the_same_end_state_and_history(user):
     batch_rows = OutreachFactory.create_batch(4)
     single_rows = OutreachFactory.create_batch(4)
-    services.outreaches_batch_start_enrichment(ids=[o.pk for o in batch_rows], actor=user)
+    outreaches_batch_start_enrichment(ids=[o.pk for o in batch_rows], actor=user)
     for o in single_rows:
-        services.outreach_transition(outreach=o, name="start_enrichment", actor=user)
+        outreach_transition(outreach=o, name="start_enrichment", actor=user)
 
     def shape(rows):
         return sorted(

@@ -6,9 +6,10 @@ import json
 import pytest
 from django.utils import timezone
 
-from outreach import services
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.outreaches import outreach_set_delivery_status
+from outreach.services.transitions import outreaches_batch_transition
 from outreach.state_machine import DELIVERY_TRANSITIONS, transition_spec
 from tests.factories import OutreachFactory
 
@@ -164,33 +165,31 @@ def test_transitions_endpoint_lists_delivery_history(api):
 def test_done_time_is_set_the_first_time_delivery_leaves_pending(user):
     outreach = OutreachFactory()
     assert outreach.done_time is None
-    ran = services.outreach_set_delivery_status(outreach=outreach, status="running", actor=user)
+    ran = outreach_set_delivery_status(outreach=outreach, status="running", actor=user)
     first = ran.done_time
     assert first is not None
     for status in ("failed", "pending", "running", "performed"):
-        moved = services.outreach_set_delivery_status(outreach=ran, status=status, actor=user)
+        moved = outreach_set_delivery_status(outreach=ran, status=status, actor=user)
         assert moved.done_time == first
     assert Outreach.objects.get(pk=outreach.pk).done_time == first
 
 
 @pytest.mark.parametrize("status", ["canceled", "aborted"])
 def test_done_time_is_set_by_any_way_out_of_pending(user, status):
-    moved = services.outreach_set_delivery_status(
-        outreach=OutreachFactory(), status=status, actor=user
-    )
+    moved = outreach_set_delivery_status(outreach=OutreachFactory(), status=status, actor=user)
     assert moved.done_time is not None
 
 
 def test_writing_pending_again_leaves_done_time_empty(user):
     outreach = OutreachFactory()
-    same = services.outreach_set_delivery_status(outreach=outreach, status="pending", actor=user)
+    same = outreach_set_delivery_status(outreach=outreach, status="pending", actor=user)
     assert same.done_time is None
 
 
 def test_performed_sets_sent_at_when_unset(user):
     outreach = OutreachFactory(delivery="running")
     before = timezone.now()
-    moved = services.outreach_set_delivery_status(outreach=outreach, status="performed", actor=user)
+    moved = outreach_set_delivery_status(outreach=outreach, status="performed", actor=user)
     assert moved.sent_at >= before
     assert Outreach.objects.get(pk=outreach.pk).sent_at == moved.sent_at
 
@@ -198,14 +197,14 @@ def test_performed_sets_sent_at_when_unset(user):
 def test_performed_keeps_a_sent_at_already_given(user):
     sent = timezone.now() - datetime.timedelta(days=2)
     outreach = OutreachFactory(delivery="running", sent_at=sent)
-    moved = services.outreach_set_delivery_status(outreach=outreach, status="performed", actor=user)
+    moved = outreach_set_delivery_status(outreach=outreach, status="performed", actor=user)
     assert moved.sent_at == sent
     assert Outreach.objects.get(pk=outreach.pk).sent_at == sent
 
 
 @pytest.mark.parametrize("status", ["failed", "aborted"])
 def test_other_outcomes_of_running_do_not_set_sent_at(user, status):
-    moved = services.outreach_set_delivery_status(
+    moved = outreach_set_delivery_status(
         outreach=OutreachFactory(delivery="running"), status=status, actor=user
     )
     assert moved.sent_at is None
@@ -269,9 +268,7 @@ def test_batch_cancel_sets_done_time_once(user):
     fresh = OutreachFactory()
     done_before = timezone.now() - datetime.timedelta(days=1)
     earlier = OutreachFactory(done_time=done_before)
-    result = services.outreaches_batch_transition(
-        ids=[fresh.pk, earlier.pk], name="cancel", actor=user
-    )
+    result = outreaches_batch_transition(ids=[fresh.pk, earlier.pk], name="cancel", actor=user)
     assert result.success_count == 2
     assert Outreach.objects.get(pk=fresh.pk).done_time is not None
     assert Outreach.objects.get(pk=earlier.pk).done_time == done_before
@@ -279,7 +276,7 @@ def test_batch_cancel_sets_done_time_once(user):
 
 def test_batch_retry_does_not_stamp_done_time(user):
     outreach = OutreachFactory(delivery="failed")
-    services.outreaches_batch_transition(ids=[outreach.pk], name="retry", actor=user)
+    outreaches_batch_transition(ids=[outreach.pk], name="retry", actor=user)
     assert Outreach.objects.get(pk=outreach.pk).done_time is None
 
 
@@ -287,12 +284,12 @@ def test_batch_retry_does_not_stamp_done_time(user):
 def test_batches_refuse_transitions_that_check_or_affect_each_outreach(user, name):
     outreach = OutreachFactory(delivery="pending" if name == "run" else "running")
     with pytest.raises(ValueError, match="use outreach_transition"):
-        services.outreaches_batch_transition(ids=[outreach.pk], name=name, actor=user)
+        outreaches_batch_transition(ids=[outreach.pk], name=name, actor=user)
 
 
 def test_service_refusal_is_a_transition_not_allowed(user):
     with pytest.raises(TransitionNotAllowed, match="from 'canceled' to 'running'"):
-        services.outreach_set_delivery_status(
+        outreach_set_delivery_status(
             outreach=OutreachFactory(delivery="canceled"), status="running", actor=user
         )
 

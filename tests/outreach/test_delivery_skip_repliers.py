@@ -5,9 +5,9 @@ import json
 import pytest
 from django.utils import timezone
 
-from outreach import services
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.outreaches import outreach_transition, outreach_update
 from tests.factories import OutreachFactory, PersonFactory, SequenceFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
@@ -23,7 +23,7 @@ def replier(**outcome_fields):
 
 
 def run(outreach, user):
-    return services.outreach_transition(outreach=outreach, name="run", actor=user)
+    return outreach_transition(outreach=outreach, name="run", actor=user)
 
 
 def assert_aborted(outreach, reason_part, refused="run"):
@@ -158,11 +158,11 @@ def test_retrying_an_aborted_outreach_checks_again(user):
     outreach = OutreachFactory(person=replier(), skip_repliers="global")
     with pytest.raises(TransitionNotAllowed):
         run(outreach, user)
-    services.outreach_transition(outreach=outreach, name="retry", actor=user)
+    outreach_transition(outreach=outreach, name="retry", actor=user)
     with pytest.raises(TransitionNotAllowed):
         run(outreach, user)
-    services.outreach_transition(outreach=outreach, name="retry", actor=user)
-    services.outreach_update(outreach=outreach, actor=user, skip_repliers="none")
+    outreach_transition(outreach=outreach, name="retry", actor=user)
+    outreach_update(outreach=outreach, actor=user, skip_repliers="none")
     assert run(outreach, user).delivery_status == "running"
     assert [r.transition for r in OutreachTransition.objects.order_by("id")] == [
         "abort",
@@ -187,7 +187,7 @@ def test_start_of_a_replier_aborts_delivery_and_stays_ready(user):
     with pytest.raises(
         TransitionNotAllowed, match=r"^Cannot start: .* Delivery status is 'aborted'"
     ):
-        services.outreach_transition(outreach=outreach, name="start", actor=user)
+        outreach_transition(outreach=outreach, name="start", actor=user)
     stored = Outreach.objects.get(pk=outreach.pk)
     assert stored.current_state == "ready"
     assert_aborted(outreach, "has already replied", refused="start")
@@ -196,16 +196,16 @@ def test_start_of_a_replier_aborts_delivery_and_stays_ready(user):
 
 def test_start_of_someone_contactable_starts(user):
     outreach = ready(PersonFactory(), skip_repliers="global")
-    assert services.outreach_transition(
-        outreach=outreach, name="start", actor=user
-    ).current_state == ("starting")
+    assert outreach_transition(outreach=outreach, name="start", actor=user).current_state == (
+        "starting"
+    )
 
 
 def test_start_when_delivery_is_already_over_refuses_without_changing_it(user):
     outreach = ready(PersonFactory(status="do_not_contact"))
     Outreach.objects.filter(pk=outreach.pk).update(delivery_status="performed")
     with pytest.raises(TransitionNotAllowed) as excinfo:
-        services.outreach_transition(outreach=outreach, name="start", actor=user)
+        outreach_transition(outreach=outreach, name="start", actor=user)
     assert "do_not_contact" in str(excinfo.value)
     assert "Delivery status is 'performed'" in str(excinfo.value)
     stored = Outreach.objects.get(pk=outreach.pk)
@@ -216,7 +216,7 @@ def test_start_when_delivery_is_already_over_refuses_without_changing_it(user):
 def test_state_refusals_come_before_the_contact_check(user):
     outreach = OutreachFactory(person=replier(), skip_repliers="global", state="new")
     with pytest.raises(TransitionNotAllowed, match="from 'new' to 'starting'"):
-        services.outreach_transition(outreach=outreach, name="start", actor=user)
+        outreach_transition(outreach=outreach, name="start", actor=user)
     assert Outreach.objects.get(pk=outreach.pk).delivery_status == "pending"
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from contacts.models import Person
 from followups.models import FollowUp
 from jobs.models import Job
-from outreach import services
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.outreaches import outreach_create, outreach_update
 from tests.factories import (
     CompanyFactory,
     FollowUpFactory,
@@ -133,7 +133,7 @@ def test_due_filter_today_overdue_upcoming(api):
 
 def test_followups_filters(api):
     outreach = OutreachFactory(job=JobFactory())
-    services.outreach_update(outreach=outreach, actor=None, sent_at=timezone.now())
+    outreach_update(outreach=outreach, actor=None, sent_at=timezone.now())
     FollowUpFactory()
     followup = FollowUp.objects.get(outreach=outreach)
     for query in (
@@ -398,9 +398,9 @@ def test_effects_roll_back_with_the_change(user, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("follow-up store down")
 
-    monkeypatch.setattr("outreach.services.followup_schedule_first_attempt", broken)
+    monkeypatch.setattr("outreach.services.effects.followup_schedule_first_attempt", broken)
     with pytest.raises(RuntimeError):
-        services.outreach_create(actor=user, sent_at=timezone.now())
+        outreach_create(actor=user, sent_at=timezone.now())
     assert not Outreach.objects.exists()
     assert followups.services  # imported module stays intact
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from contacts.models import Company, Person
 from contacts.services import person_update
-from outreach import services
 from outreach.enrichment import engine
 from outreach.enrichment.providers import EnrichmentProvider
 from outreach.models import (
@@ -20,7 +19,9 @@ from outreach.models import (
     Outreach,
     OutreachTransition,
 )
-from outreach.tasks import watch_enrichment_batch
+from outreach.services.enrichment import outreaches_batch_start_enrichment
+from outreach.services.outreaches import outreach_delete, outreach_transition
+from outreach.tasks import enrichment_requeue_lost, watch_enrichment_batch
 from tests.factories import CompanyFactory, OutreachFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,7 @@ def last_row(outreach):
 
 def start(outreaches, user, run_tasks):
     with run_tasks():
-        result = services.outreaches_batch_start_enrichment(
-            ids=[o.pk for o in outreaches], actor=user
-        )
+        result = outreaches_batch_start_enrichment(ids=[o.pk for o in outreaches], actor=user)
     return EnrichmentBatch.objects.get(pk=result.batch_id)
 
 
@@ -223,7 +222,7 @@ def test_each_channel_is_ready_with_its_normalised_address(user, run_tasks, chan
 
 def test_other_channel_with_nothing_known_is_not_available():
     outreach = OutreachFactory(person=PersonFactory(email="", company=None), channel="other")
-    services.outreaches_batch_start_enrichment(ids=[outreach.pk], actor=None)
+    outreaches_batch_start_enrichment(ids=[outreach.pk], actor=None)
     batch = EnrichmentBatch.objects.get()
     engine.enrich_chunk(batch_id=batch.pk, outreach_ids=[outreach.pk])
 
@@ -332,7 +331,7 @@ class BrokenProvider(EnrichmentProvider):
 def test_work_is_queued_only_when_the_transaction_commits(user, django_capture_on_commit_callbacks):
     outreach = OutreachFactory()
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        services.outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
+        outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
     assert len(callbacks) == 1
     assert state(outreach) == "enrichment"  # nothing ran before the commit
     callbacks[0]()
@@ -342,7 +341,7 @@ def test_work_is_queued_only_when_the_transaction_commits(user, django_capture_o
 def test_single_start_enrichment_queues_its_own_batch(user, run_tasks):
     outreach = OutreachFactory(person=PersonFactory(email="a@b.co"))
     with run_tasks():
-        services.outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
+        outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
     assert state(outreach) == "ready"
     batch = EnrichmentBatch.objects.get()
     assert (batch.total, batch.ready, batch.actor, batch.status) == (1, 1, user, "finished")
@@ -371,9 +370,7 @@ def test_chunks_of_a_batch_are_separate_tasks(user, run_tasks, settings):
     settings.ENRICHMENT_CHUNK_SIZE = 2
     outreaches = OutreachFactory.create_batch(5)
     with run_tasks():
-        result = services.outreaches_batch_start_enrichment(
-            ids=[o.pk for o in outreaches], actor=user
-        )
+        result = outreaches_batch_start_enrichment(ids=[o.pk for o in outreaches], actor=user)
         batch = EnrichmentBatch.objects.get(pk=result.batch_id)
         assert batch.status == "queued"  # the batch exists before any chunk ran
     batch.refresh_from_db()
@@ -382,7 +379,7 @@ def test_chunks_of_a_batch_are_separate_tasks(user, run_tasks, settings):
 
 def test_nothing_eligible_opens_no_batch(user):
     outreach = OutreachFactory(state="ready")
-    result = services.outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
+    result = outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
     assert result.batch_id is None
     assert not EnrichmentBatch.objects.exists()
 
@@ -393,7 +390,7 @@ def test_nothing_eligible_opens_no_batch(user):
 def test_running_a_chunk_twice_records_each_transition_once(user):
     outreaches = [*OutreachFactory.create_batch(3), OutreachFactory(channel="phone")]
     ids = [o.pk for o in outreaches]
-    result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+    result = outreaches_batch_start_enrichment(ids=ids, actor=user)
 
     first = engine.enrich_chunk(batch_id=result.batch_id, outreach_ids=ids)
     second = engine.enrich_chunk(batch_id=result.batch_id, outreach_ids=ids)
@@ -416,8 +413,8 @@ def test_running_a_chunk_twice_records_each_transition_once(user):
 
 def test_an_outreach_moved_by_hand_meanwhile_is_skipped_not_moved_again(user):
     kept, handled = OutreachFactory.create_batch(2)
-    result = services.outreaches_batch_start_enrichment(ids=[kept.pk, handled.pk], actor=user)
-    services.outreach_transition(
+    result = outreaches_batch_start_enrichment(ids=[kept.pk, handled.pk], actor=user)
+    outreach_transition(
         outreach=handled, name="fail_enrichment", actor=user, metadata={"reason": "by hand"}
     )
     chunk = engine.enrich_chunk(batch_id=result.batch_id, outreach_ids=[kept.pk, handled.pk])
@@ -432,8 +429,8 @@ def test_an_outreach_moved_by_hand_meanwhile_is_skipped_not_moved_again(user):
 def test_a_deleted_outreach_counts_as_skipped_so_the_batch_still_finishes(user):
     kept, deleted = OutreachFactory.create_batch(2)
     ids = [kept.pk, deleted.pk]
-    result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
-    services.outreach_delete(outreach=deleted, actor=user)
+    result = outreaches_batch_start_enrichment(ids=ids, actor=user)
+    outreach_delete(outreach=deleted, actor=user)
     engine.enrich_chunk(batch_id=result.batch_id, outreach_ids=ids)
     batch = EnrichmentBatch.objects.get()
     assert (batch.ready, batch.skipped, batch.status) == (1, 1, "finished")
@@ -451,7 +448,7 @@ def test_a_crash_mid_chunk_leaves_nothing_half_written_and_recovery_finishes_it(
 ):
     outreaches = OutreachFactory.create_batch(3)
     ids = [o.pk for o in outreaches]
-    result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+    result = outreaches_batch_start_enrichment(ids=ids, actor=user)
 
     def die(*args, **kwargs):
         raise WorkerKilled
@@ -488,7 +485,7 @@ def test_outreaches_left_in_enrichment_without_a_batch_are_picked_up(user, run_t
     Outreach.objects.filter(pk=fresh.pk).update(updated_at=timezone.now())
 
     with run_tasks():
-        recovery = engine.enrichment_recover()
+        recovery = enrichment_requeue_lost()
     assert {state(o) for o in stuck} == {"ready"}
     assert state(fresh) == "enrichment"  # not stale yet
     batch = EnrichmentBatch.objects.get(pk=recovery.orphan_batch_id)
@@ -497,12 +494,12 @@ def test_outreaches_left_in_enrichment_without_a_batch_are_picked_up(user, run_t
 
 def test_the_sweep_closes_an_open_batch_with_nothing_pending(user):
     outreach = OutreachFactory()
-    result = services.outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
+    result = outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)
     # The outreach was settled, and its item too, without the batch's counts (say, by hand).
-    services.outreach_transition(outreach=outreach, name="fail_enrichment", actor=user)
+    outreach_transition(outreach=outreach, name="fail_enrichment", actor=user)
     EnrichmentBatchItem.objects.update(result="skipped")
     make_stale()
-    recovery = engine.enrichment_recover(queue=False)
+    recovery = engine.enrichment_recover()
     assert recovery.closed == [result.batch_id]
     assert EnrichmentBatch.objects.get().status == "finished"
 
@@ -515,7 +512,7 @@ def test_crashed_database_worker_is_recovered_by_the_watchdog(settings):
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     outreaches = OutreachFactory.create_batch(3)
-    result = services.outreaches_batch_start_enrichment(
+    result = outreaches_batch_start_enrichment(
         ids=[o.pk for o in outreaches], actor=None
     )  # autocommit: the tasks are queued at once
     chunk_task = DBTaskResult.objects.get(task_path="outreach.tasks.enrich_outreaches")
@@ -569,7 +566,7 @@ def test_enrich_command_needs_to_be_told_what(db):
 
 def test_enrich_pending_processes_everything_with_a_progress_bar(user):
     outreaches = [*OutreachFactory.create_batch(5), OutreachFactory(channel="phone")]
-    services.outreaches_batch_start_enrichment(ids=[o.pk for o in outreaches], actor=user)
+    outreaches_batch_start_enrichment(ids=[o.pk for o in outreaches], actor=user)
     out = io.StringIO()
     call_command("enrich", "--pending", "--chunk-size", "4", stdout=out)
 
@@ -585,7 +582,7 @@ def test_enrich_pending_processes_everything_with_a_progress_bar(user):
 
 def test_enrich_stale_leaves_fresh_work_alone(user):
     fresh = OutreachFactory()
-    services.outreaches_batch_start_enrichment(ids=[fresh.pk], actor=user)
+    outreaches_batch_start_enrichment(ids=[fresh.pk], actor=user)
     out = io.StringIO()
     call_command("enrich", "--stale", stdout=out)
     assert out.getvalue() == "Nothing to enrich.\n"
@@ -631,7 +628,7 @@ def build_outreaches(count: int, companies: int = 10) -> list[int]:
 
 
 def chunk_queries(ids: list[int], user) -> int:
-    result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+    result = outreaches_batch_start_enrichment(ids=ids, actor=user)
     with CaptureQueriesContext(connection) as queries:
         engine.enrich_chunk(batch_id=result.batch_id, outreach_ids=ids)
     assert Outreach.objects.filter(pk__in=ids, current_state="ready").count() == len(ids)
@@ -655,7 +652,7 @@ def test_a_batch_of_1000_finishes_with_constant_queries_per_chunk(
     settings.ENRICHMENT_CHUNK_SIZE = 100
     ids = build_outreaches(1000)
     with django_capture_on_commit_callbacks() as queued:
-        result = services.outreaches_batch_start_enrichment(ids=ids, actor=user)
+        result = outreaches_batch_start_enrichment(ids=ids, actor=user)
     # The worker's side: ten chunks, each a fixed number of queries.
     with django_assert_max_num_queries(10 * PER_CHUNK), run_tasks():
         for send in queued:

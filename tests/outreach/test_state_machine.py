@@ -2,9 +2,9 @@
 
 import pytest
 
-from outreach import services
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.outreaches import outreach_transition
 from outreach.state_machine import (
     DELIVERY_TRANSITIONS,
     PIPELINE_TRANSITIONS,
@@ -52,7 +52,7 @@ def test_every_transition_from_every_state(name, state, user):
     sources, target = SPEC_TABLE[name]
     outreach = OutreachFactory(state=state, sequence=SequenceFactory(), approved=True)
     if state in sources:
-        moved = services.outreach_transition(outreach=outreach, name=name, actor=user)
+        moved = outreach_transition(outreach=outreach, name=name, actor=user)
         assert moved.current_state == target
         row = OutreachTransition.objects.get(outreach=outreach)
         assert (row.from_state, row.to_state, row.transition) == (state, target, name)
@@ -61,7 +61,7 @@ def test_every_transition_from_every_state(name, state, user):
         assert row.created_at is not None
     else:
         with pytest.raises(TransitionNotAllowed) as excinfo:
-            services.outreach_transition(outreach=outreach, name=name, actor=user)
+            outreach_transition(outreach=outreach, name=name, actor=user)
         assert f"'{state}'" in str(excinfo.value)
         assert f"'{target}'" in str(excinfo.value)
         assert Outreach.objects.get(pk=outreach.pk).current_state == state
@@ -70,7 +70,7 @@ def test_every_transition_from_every_state(name, state, user):
 
 def test_system_transition_records_no_actor_and_keeps_metadata():
     outreach = OutreachFactory(state="enrichment")
-    services.outreach_transition(
+    outreach_transition(
         outreach=outreach, name="fail_enrichment", actor=None, metadata={"reason": "no email"}
     )
     row = OutreachTransition.objects.get()
@@ -91,7 +91,7 @@ def test_start_needs_a_sequence_and_approval(sequence, approved, message, user):
         state="ready", sequence=SequenceFactory() if sequence else None, approved=approved
     )
     with pytest.raises(TransitionNotAllowed) as excinfo:
-        services.outreach_transition(outreach=outreach, name="start", actor=user)
+        outreach_transition(outreach=outreach, name="start", actor=user)
     assert message in str(excinfo.value)
     assert "'ready'" in str(excinfo.value) and "'starting'" in str(excinfo.value)
 

@@ -7,10 +7,12 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from outreach import services
 from outreach.choices import DeliveryStatus, PipelineState
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import EnrichmentBatchItem, Outreach, OutreachTransition
+from outreach.services.batches import outreaches_batch_apply
+from outreach.services.outreaches import outreach_transition
+from outreach.services.transitions import ONE_AT_A_TIME_TRANSITIONS
 from outreach.state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS, transition_spec
 from tests.factories import PersonFactory
 
@@ -20,7 +22,7 @@ pytestmark = pytest.mark.django_db
 BATCH_TRANSITIONS = [
     name
     for name in (*PIPELINE_TRANSITIONS, *DELIVERY_TRANSITIONS)
-    if not transition_spec(name).has_conditions and name not in services.ONE_AT_A_TIME_TRANSITIONS
+    if not transition_spec(name).has_conditions and name not in ONE_AT_A_TIME_TRANSITIONS
 ]
 MISSING = 10**12  # ids at and above this name no outreach
 
@@ -78,13 +80,11 @@ def test_batch_and_one_at_a_time_agree(user, rows, picks, name):
         def ids_of(side):
             return [side[i].pk if i < len(side) else MISSING + i for i in picks]
 
-        result = services.outreaches_batch_transition(ids=ids_of(batch_side), name=name, actor=user)
+        result = outreaches_batch_apply(ids=ids_of(batch_side), name=name, actor=user)
         moved = []
         for pk in ids_of(single_side):
             try:
-                services.outreach_transition(
-                    outreach=Outreach.objects.get(pk=pk), name=name, actor=user
-                )
+                outreach_transition(outreach=Outreach.objects.get(pk=pk), name=name, actor=user)
             except (Outreach.DoesNotExist, TransitionNotAllowed):
                 continue
             moved.append(pk)

@@ -110,12 +110,9 @@ def test_detail_reads_its_row_as_the_list_reads_a_page(api, varied):
 
 def test_sort_keys_are_copied_and_follow_renames(api, varied, user):
     from contacts.services import company_update
-    from outreach.services import (
-        outreach_update,
-        outreaches_batch_assign_sequence,
-        sequence_delete,
-        sequence_update,
-    )
+    from outreach.services.batches import outreaches_batch_assign_sequence
+    from outreach.services.outreaches import outreach_update
+    from outreach.services.sequences import sequence_delete, sequence_update
 
     first = Outreach.objects.get(pk=varied[0].pk)
     assert (first.sort_company, first.sort_owner, first.sort_sequence) == (

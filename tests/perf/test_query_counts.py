@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from outreach import services
 from outreach.models import Outreach
+from outreach.services.batches import outreaches_batch_apply, outreaches_batch_assign_sequence
+from outreach.services.transitions import outreaches_batch_transition
 from tests.factories import (
     CompanyFactory,
     OutreachFactory,
@@ -114,7 +115,7 @@ def test_batch_transition_queries_do_not_grow_with_the_batch(user, name):
         )
         assert len(ids) == size
         with CaptureQueriesContext(connection) as queries:
-            result = services.outreaches_batch_transition(ids=ids, name=name, actor=user)
+            result = outreaches_batch_apply(ids=ids, name=name, actor=user)
         assert result.success_count == size
         counts.append(len(work(queries)))
     assert counts[0] == counts[1]
@@ -128,9 +129,7 @@ def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
     for size in (1, 20):
         ids = [o.pk for o in outreaches["rows"][:size]] + [10**9]
         with CaptureQueriesContext(connection) as queries:
-            result = services.outreaches_batch_assign_sequence(
-                ids=ids, sequence=sequence, actor=user
-            )
+            result = outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=user)
         assert result.updated_count == size
         assert result.not_found == ["out_1000000000"]
         counts.append(len(work(queries)))
@@ -171,8 +170,8 @@ def test_batches_send_their_ids_as_one_parameter(user, size):
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
-        services.outreaches_batch_assign_sequence(ids=ids, sequence=SequenceFactory(), actor=user)
-        services.outreaches_batch_transition(ids=ids, name="start_enrichment", actor=user)
+        outreaches_batch_assign_sequence(ids=ids, sequence=SequenceFactory(), actor=user)
+        outreaches_batch_transition(ids=ids, name="start_enrichment", actor=user)
     touching = [(sql, n) for sql, n in statements if "outreach_outreach" in sql]
     assert touching
     # Whatever the batch size, no statement carries more than a handful of parameters.

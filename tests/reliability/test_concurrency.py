@@ -13,10 +13,12 @@ import pytest
 from django.db import OperationalError, connection, transaction
 from rest_framework.test import APIClient
 
-from outreach import services
 from outreach.choices import PipelineState
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import EnrichmentBatchItem, Outreach, OutreachTransition
+from outreach.services.batches import outreaches_batch_assign_sequence
+from outreach.services.enrichment import outreaches_batch_start_enrichment
+from outreach.services.outreaches import outreach_transition
 from tests.factories import OutreachFactory, SequenceFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -60,7 +62,7 @@ def outreaches(count=OUTREACHES):
 def batch_enrichment(batches, actor):
     def work():
         return [
-            ("start_enrichment", services.outreaches_batch_start_enrichment(ids=b, actor=actor))
+            ("start_enrichment", outreaches_batch_start_enrichment(ids=b, actor=actor))
             for b in batches
         ]
 
@@ -73,7 +75,7 @@ def batch_assign(batches, sequence, actor):
             (
                 "assign",
                 b,
-                services.outreaches_batch_assign_sequence(ids=b, sequence=sequence, actor=actor),
+                outreaches_batch_assign_sequence(ids=b, sequence=sequence, actor=actor),
             )
             for b in batches
         ]
@@ -86,7 +88,7 @@ def single_transitions(moves, actor):
         done = []
         for pk, name in moves:
             try:
-                services.outreach_transition(outreach=Outreach(pk=pk), name=name, actor=actor)
+                outreach_transition(outreach=Outreach(pk=pk), name=name, actor=actor)
             except TransitionNotAllowed:
                 continue
             done.append((name, pk))
@@ -221,9 +223,7 @@ def test_batch_assign_locks_rows_in_id_order(queued_tasks_only, user):
                     "SET lock_timeout = '20s'"
                 )
             assign_pid.append(_backend_pid())
-            services.outreaches_batch_assign_sequence(
-                ids=[low, high], sequence=sequence, actor=user
-            )
+            outreaches_batch_assign_sequence(ids=[low, high], sequence=sequence, actor=user)
         except OperationalError as exc:
             assign_error.append(exc)
         finally:

@@ -140,8 +140,13 @@ def test_any_value_names_one_of_the_choices_or_none(enum, value):
 LIMIT = 50
 
 
+@pytest.fixture(autouse=True)
+def _batch_limit(settings):
+    settings.MAX_BATCH_IDS = LIMIT
+
+
 def _field() -> PublicIdListField:
-    field = PublicIdListField(prefix="out", max_items=LIMIT)
+    field = PublicIdListField(prefix="out")
     field.bind("outreach_ids", serializers.Serializer())
     return field
 

@@ -28,7 +28,7 @@ CHUNK = 20
 SEED = f"""
 from contacts.models import Company, Person
 from outreach.models import Outreach
-from outreach.services import outreaches_batch_start_enrichment
+from outreach.services.enrichment import outreaches_batch_start_enrichment
 
 company = Company.objects.create(name="Acme", domain="acme.example")
 people = Person.objects.bulk_create(

@@ -12,8 +12,9 @@ from django.utils import timezone
 from contacts.models import Company, Person
 from followups.models import FollowUp
 from jobs.models import Job
-from outreach import services
+from outreach import admin as outreach_admin
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from outreach.services.outreaches import outreach_delete, outreach_transition
 from outreach.state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS
 from tests.factories import (
     CompanyFactory,
@@ -53,7 +54,7 @@ def make_tag():
 
 def make_outreach():
     outreach = OutreachFactory(person=make_person(), sequence=SequenceFactory(), tag=TagFactory())
-    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
+    outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
     return outreach
 
 
@@ -311,24 +312,26 @@ def test_skipped_reasons_are_grouped_with_a_few_example_ids(admin_client):
     ]
 
 
-def test_big_selections_run_in_batches_of_the_batch_limit(admin_client, settings, monkeypatch):
+def test_a_selection_over_the_batch_cap_is_refused_as_everywhere(admin_client, settings):
     settings.MAX_BATCH_IDS = 2
-    outreaches = [OutreachFactory(state="new") for _ in range(5)]
-    batches = []
-    real_batch = services.outreaches_batch_transition
-
-    def spy(**kwargs):
-        batches.append(kwargs["ids"])
-        return real_batch(**kwargs)
-
-    monkeypatch.setattr(services, "outreaches_batch_transition", spy)
+    outreaches = [OutreachFactory(state="new") for _ in range(3)]
 
     response = run_action(admin_client, "start_enrichment", outreaches)
 
-    pks = sorted(o.pk for o in outreaches)
-    assert batches == [pks[0:2], pks[2:4], pks[4:5]]
-    assert messages_of(response) == ["start_enrichment: 5 outreach(es) moved to 'enrichment'."]
-    assert OutreachTransition.objects.count() == 5
+    assert messages_of(response) == [
+        "start_enrichment: At most 2 ids per request; 3 given.",
+    ]
+    assert not OutreachTransition.objects.exists()
+
+
+def test_a_selection_at_the_batch_cap_runs(admin_client, settings):
+    settings.MAX_BATCH_IDS = 2
+    outreaches = [OutreachFactory(state="new") for _ in range(2)]
+
+    response = run_action(admin_client, "start_enrichment", outreaches)
+
+    assert messages_of(response) == ["start_enrichment: 2 outreach(es) moved to 'enrichment'."]
+    assert OutreachTransition.objects.count() == 2
 
 
 def test_start_checks_its_conditions_per_outreach_and_says_why(admin_client, admin_user):
@@ -412,8 +415,8 @@ def test_posting_state_fields_changes_nothing_but_the_editable_fields(admin_clie
 
 def test_the_history_is_shown_read_only_oldest_first(admin_client):
     outreach = OutreachFactory(state="new")
-    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
-    services.outreach_transition(
+    outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
+    outreach_transition(
         outreach=outreach, name="fail_enrichment", actor=None, metadata={"reason": "no email"}
     )
 
@@ -491,8 +494,8 @@ def test_history_rows_cannot_be_added_changed_or_deleted(admin_client):
 
 def test_history_list_is_newest_first_and_filters_by_transition_and_state(admin_client):
     outreach = OutreachFactory(state="new")
-    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
-    services.outreach_transition(outreach=outreach, name="complete_enrichment", actor=None)
+    outreach_transition(outreach=outreach, name="start_enrichment", actor=None)
+    outreach_transition(outreach=outreach, name="complete_enrichment", actor=None)
 
     listing = admin_client.get(url(OutreachTransition, "changelist"))
     by_name = admin_client.get(
@@ -689,13 +692,13 @@ def test_delete_selected_outreaches_goes_through_the_service(admin_client, monke
     outreaches = [make_outreach() for _ in range(2)]
     kept = OutreachFactory()
     deleted = []
-    real_delete = services.outreach_delete
+    real_delete = outreach_delete
 
     def spy(*, outreach, actor):
         deleted.append(outreach.pk)
         return real_delete(outreach=outreach, actor=actor)
 
-    monkeypatch.setattr(services, "outreach_delete", spy)
+    monkeypatch.setattr(outreach_admin, "outreach_delete", spy)
 
     response = run_action(admin_client, "delete_selected", outreaches, post="yes")
 

@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils.safestring import SafeString
 
-from outreach import services
 from outreach.csv_export import defuse
 from outreach.models import Outreach, OutreachTransition
+from outreach.services.outreaches import outreach_transition
 from tests.factories import (
     CompanyFactory,
     FollowUpFactory,
@@ -343,10 +343,10 @@ def test_detail_shows_fields_badges_and_history(dash, user):
         personalization_score=88,
         tag=TagFactory(name="vip"),
     )
-    services.outreach_transition(
+    outreach_transition(
         outreach=outreach, name="start_enrichment", actor=user, metadata={"reason": "new lead"}
     )
-    services.outreach_transition(outreach=outreach, name="fail_enrichment", actor=None)
+    outreach_transition(outreach=outreach, name="fail_enrichment", actor=None)
 
     html = dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
 
@@ -468,10 +468,10 @@ def test_detail_query_count_does_not_grow_with_history(dash, user):
             dash.get(f"/outreaches/{outreach.public_id}/")
         return len(queries)
 
-    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
+    outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
     few = count()
-    services.outreach_transition(outreach=outreach, name="fail_enrichment", actor=user)
-    services.outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
+    outreach_transition(outreach=outreach, name="fail_enrichment", actor=user)
+    outreach_transition(outreach=outreach, name="start_enrichment", actor=user)
     assert count() == few
 
 

@@ -42,7 +42,7 @@ class Command(BaseCommand):
             )
         if chunk_size is not None and chunk_size < 1:
             raise CommandError("--chunk-size must be at least 1.")
-        recovery = enrichment_recover(everything=pending, queue=False)
+        recovery = enrichment_recover(everything=pending)
         total = recovery.outreach_count
         if total == 0:
             self.stdout.write("Nothing to enrich.")
