@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "jobs",
     "outreach",
     "followups",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -32,7 +32,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench.databases import create_postgres_database  # noqa: E402  (needs ROOT on the path)
+from demo.bench.databases import create_postgres_database  # noqa: E402  (needs ROOT on the path)
 
 HOST = "127.0.0.1"  # the only address this script ever sends to
 

@@ -1,15 +1,17 @@
-"""`manage.py bench --outreaches N --repeat R`: the BENCHMARKS.md scenarios with baselines.
+"""`manage.py bench --outreaches N --repeat R`: the list, detail, dashboard, batch and
+enrichment scenarios, each measured against its baselines.
 
 Runs against SQLite and, when DATABASE_URL points to PostgreSQL, against PostgreSQL too, each in
-its own bench database. The work lives in the `bench` package; this is its entry point.
+its own bench database. The work lives in `demo.bench`; this is its entry point.
 """
 
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench import child, runner
-from outreach.management.commands.seed_demo import DEFAULT_SEED, positive_int
+from demo.bench import child, runner
+
+from .seed_demo import DEFAULT_SEED, positive_int
 
 
 def _names(text: str, allowed: tuple[str, ...]) -> list[str]:
@@ -28,7 +30,7 @@ class Command(BaseCommand):
             "--outreaches",
             type=positive_int,
             default=20_000,
-            help="Size of the seeded data set (default 20000, about a minute in all).",
+            help="Size of the seeded data set (default 20000).",
         )
         parser.add_argument(
             "--repeat", type=positive_int, default=9, help="Timed runs per scenario (default 9)."
@@ -37,14 +39,15 @@ class Command(BaseCommand):
             "--naive-repeat",
             type=positive_int,
             default=3,
-            help="Timed runs of the naive-DRF baseline (default 3; fewer once it has taken 6 s).",
+            help="Timed runs of the naive-DRF baseline (default 3; fewer once its time budget "
+            "is spent).",
         )
         parser.add_argument(
             "--per-object-up-to",
             type=positive_int,
             default=100,
-            help="Largest batch the per-object baseline really runs (default 100; it takes seconds "
-            "per thousand rows); larger batches scale its per-row time, marked as such. "
+            help="Largest batch the per-object baseline really runs (default 100; it is slow); "
+            "larger batches scale its per-row time, marked as such. "
             "Full runs: --per-object-up-to 10000.",
         )
         parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="seed_demo's seed.")

@@ -13,14 +13,14 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from contacts.models import Company, Person
+from demo.management.commands import seed_demo as seed_module
+from demo.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD, DEMO_OUTREACHES
+from demo.management.commands.seed_demo import DEFAULT_SEED, plan_for, seed_demo
 from followups.models import FollowUp
 from jobs.heat import heat_bucket
 from jobs.models import Job
 from jobs.services import job_explain_heat
 from outreach.choices import UNRESOLVED_OUTCOMES
-from outreach.management.commands import seed_demo as seed_module
-from outreach.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD, DEMO_OUTREACHES
-from outreach.management.commands.seed_demo import DEFAULT_SEED, plan_for, seed_demo
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
 from tests.factories import OutreachFactory
 

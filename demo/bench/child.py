@@ -1,6 +1,6 @@
 """One database's bench: make sure the data set is there, run every scenario, return the figures.
 
-Runs in the process `bench.runner` started with DATABASE_URL pointing at the bench database.
+Runs in the process `demo.bench.runner` started with DATABASE_URL pointing at the bench database.
 """
 
 import hashlib
@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from outreach.management.commands import seed_demo as seed_demo_module
-from outreach.management.commands.seed_demo import SEEDED_MODELS, seed_demo
+from demo.management.commands import seed_demo as seed_demo_module
+from demo.management.commands.seed_demo import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 

@@ -1,8 +1,9 @@
-"""The scenarios of BENCHMARKS.md, each measured with its baselines in the same process.
+"""The bench scenarios, each measured with its baselines in the same process.
 
 List and detail requests go through the whole Django stack in-process (test Client, token
 header, middleware, DRF, JSON rendering). Their raw-SQL baseline replays the statements the
-request sent; their naive baseline is `bench.naive` called the same way (minus the middleware).
+request sent; their naive baseline is `demo.bench.naive` called the same way (minus the
+middleware).
 Batches run inside a transaction that is rolled back after each run, so every run starts from
 the same rows and the data set stays reusable.
 """
@@ -29,7 +30,7 @@ from outreach.choices import OutreachType, PipelineState
 from outreach.enrichment.batches import chunked
 from outreach.enrichment.engine import enrich_chunk
 from outreach.models import Outreach, Sequence
-from outreach.services import outreaches_batch_start_enrichment
+from outreach.services.enrichment import outreaches_batch_start_enrichment
 from outreach.state_machine import transition_spec
 
 from . import baselines
@@ -40,11 +41,11 @@ BENCH_USERNAME = "bench"
 DEEP_OFFSET = 100_000
 BATCH_SIZES = (1, 100, 1_000, 10_000)
 ENRICHMENT_SIZE = 5_000
-# Baselines that take seconds per run at 1M rows stop after this many seconds of timed runs.
+# The slow baselines stop after this many seconds of timed runs (see measure.timed).
 NAIVE_BUDGET_S = 6.0
 PER_OBJECT_BUDGET_S = 8.0
 
-# Targets of BENCHMARKS.md (PostgreSQL 15, 1M outreaches, 2 cores).
+# The targets, set for PostgreSQL at 1M outreaches on two cores.
 LIST_TARGET_MS = 20.0
 LIST_TARGET_RAW_RATIO = 1.6
 LIST_TARGET_NAIVE_SPEEDUP = 50.0
