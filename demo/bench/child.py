@@ -14,8 +14,8 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 
-from demo.management.commands import seed_demo as seed_demo_module
-from demo.management.commands.seed_demo import SEEDED_MODELS, seed_demo
+import demo.seed
+from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 
@@ -29,7 +29,9 @@ def _marker(outreaches: int, seed: int) -> str:
     applied = sorted(
         f"{app}.{name}" for app, name in MigrationRecorder(connection).applied_migrations()
     )
-    seed_code = Path(seed_demo_module.__file__).read_bytes()
+    seed_code = b"".join(
+        path.read_bytes() for path in sorted(Path(demo.seed.__file__).parent.glob("*.py"))
+    )
     return json.dumps(
         {
             "outreaches": outreaches,

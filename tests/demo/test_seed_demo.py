@@ -1,21 +1,20 @@
-"""The two operations commands: bootstrap_demo (run by `make run`) and seed_demo."""
+"""seed_demo: the demo data set's size, shape and rules, its reproducibility, and the command."""
 
 import datetime
-import io
 from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import CommandError, call_command
+from django.core.management import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
+import demo.seed
 from contacts.models import Company, Person
-from demo.management.commands import seed_demo as seed_module
-from demo.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD, DEMO_OUTREACHES
-from demo.management.commands.seed_demo import DEFAULT_SEED, plan_for, seed_demo
+from demo.management.commands.bootstrap_demo import DEMO_OUTREACHES
+from demo.seed import DEFAULT_SEED, plan_for, seed_demo
+from demo.seed.builder import DemoDataBuilder
 from followups.models import FollowUp
 from jobs.heat import heat_bucket
 from jobs.models import Job
@@ -32,14 +31,6 @@ SEEDED = [get_user_model(), Company, Person, Tag, Sequence, SequenceStep, Job, O
 postgres_only = pytest.mark.skipif(
     "connection.vendor != 'postgresql'", reason="PostgreSQL bulk-load path"
 )
-
-
-def run(command: str, *args: str) -> tuple[str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    call_command(command, *args, stdout=out, stderr=err)
-    return out.getvalue(), err.getvalue()
-
-
 # Job heat decays with the clock, which moves between two runs.
 CLOCK_DEPENDENT = {"last_login", "heat_score", "heat"}
 
@@ -70,83 +61,10 @@ def schema() -> list[tuple]:
         return cursor.fetchall()
 
 
-# --- bootstrap_demo --------------------------------------------------------------------------
-
-
-@pytest.fixture
-def debug(settings):
-    settings.DEBUG = True
-
-
-def test_bootstrap_creates_the_demo_superuser_and_token_once(debug):
-    out, _ = run("bootstrap_demo", "--no-data")
-    user = get_user_model().objects.get(username="demo")
-    token = Token.objects.get(user=user)
-    assert user.is_superuser and user.is_staff and user.is_active
-    assert user.check_password(DEFAULT_DEMO_PASSWORD)
-    assert "http://127.0.0.1:8000/" in out
-    assert "Username:  demo" in out
-    assert f"Password:  {DEFAULT_DEMO_PASSWORD}" in out
-    assert f"Authorization: Token {token.key}" in out
-
-    again, _ = run("bootstrap_demo", "--no-data")
-    assert get_user_model().objects.filter(username="demo").count() == 1
-    assert Token.objects.filter(user=user).count() == 1
-    assert f"Authorization: Token {token.key}" in again
-    assert "(created)" in out and "(created)" not in again
-
-
-def test_bootstrap_makes_the_printed_password_work_again(debug):
-    run("bootstrap_demo", "--no-data")
-    user = get_user_model().objects.get(username="demo")
-    user.set_password("something-else-99")
-    user.is_superuser = False
-    user.save()
-    run("bootstrap_demo", "--no-data")
-    user.refresh_from_db()
-    assert user.check_password(DEFAULT_DEMO_PASSWORD)
-    assert user.is_superuser
-
-
-def test_bootstrap_takes_the_password_from_the_environment(debug, monkeypatch):
-    monkeypatch.setenv("DEMO_PASSWORD", "from-env-password-1")
-    out, _ = run("bootstrap_demo", "--no-data", "--url", "http://127.0.0.1:9000")
-    assert get_user_model().objects.get(username="demo").check_password("from-env-password-1")
-    assert "Password:  from-env-password-1" in out
-    assert "Outreach is starting at http://127.0.0.1:9000/" in out
-
-
-def test_bootstrap_refuses_the_published_password_when_debug_is_off(settings, monkeypatch):
-    settings.DEBUG = False
-    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
-    with pytest.raises(CommandError, match="refusing to create a superuser with the published"):
-        run("bootstrap_demo")
-    assert not get_user_model().objects.filter(username="demo").exists()
-
-
-def test_bootstrap_loads_demo_data_into_an_empty_database_only(debug):
-    out, err = run("bootstrap_demo")
-    assert Outreach.objects.count() == 300
-    assert Person.objects.count() == plan_for(300).people
-    assert "Demo data loaded: 300 outreaches" in out
-    assert "outreaches" in err and "100%" in err  # the progress bar
-
-    out, _ = run("bootstrap_demo")
-    assert Outreach.objects.count() == 300
-    assert "Demo data loaded" not in out
-
-
-def test_bootstrap_leaves_a_database_with_outreaches_alone(debug):
-    OutreachFactory()
-    run("bootstrap_demo")
-    assert Outreach.objects.count() == 1
-    assert not Sequence.objects.exists()
-
-
 # --- seed_demo: sizes and shape --------------------------------------------------------------
 
 
-def test_plan_follows_the_benchmark_ratios_and_caps():
+def test_plan_follows_its_ratios_and_caps():
     plan = plan_for(1_000_000)
     assert (plan.people, plan.companies, plan.owners, plan.sequences) == (
         200_000,
@@ -313,7 +231,7 @@ def test_seed_is_one_transaction(monkeypatch):
     def broken(self, *args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(seed_module.DemoDataBuilder, "build_outreaches", broken)
+    monkeypatch.setattr(DemoDataBuilder, "build_outreaches", broken)
     with pytest.raises(RuntimeError, match="disk full"):
         seed_demo(outreaches=500, seed=1, now=NOW)
     for model in SEEDED:
@@ -323,7 +241,7 @@ def test_seed_is_one_transaction(monkeypatch):
 @postgres_only
 def test_postgres_bulk_path_restores_indexes_and_analyzes(monkeypatch):
     before = schema()
-    monkeypatch.setattr(seed_module, "REBUILD_INDEXES_FROM", 1)
+    monkeypatch.setattr(demo.seed, "REBUILD_INDEXES_FROM", 1)
     with CaptureQueriesContext(connection) as queries:
         seed_demo(outreaches=500, seed=1, now=NOW)
     assert schema() == before
@@ -338,9 +256,9 @@ def test_postgres_bulk_path_restores_indexes_and_analyzes(monkeypatch):
 @postgres_only
 def test_postgres_failed_bulk_load_keeps_indexes(monkeypatch):
     before = schema()
-    monkeypatch.setattr(seed_module, "REBUILD_INDEXES_FROM", 1)
+    monkeypatch.setattr(demo.seed, "REBUILD_INDEXES_FROM", 1)
     monkeypatch.setattr(
-        seed_module.DemoDataBuilder,
+        DemoDataBuilder,
         "build_jobs",
         lambda self, companies: (_ for _ in ()).throw(RuntimeError("boom")),
     )
@@ -353,34 +271,26 @@ def test_postgres_failed_bulk_load_keeps_indexes(monkeypatch):
 # --- seed_demo: the command ------------------------------------------------------------------
 
 
-def test_seed_command_shows_progress_and_a_summary():
-    out, err = run("seed_demo", "--outreaches", "200", "--seed", "4")
+def test_seed_command_shows_progress_and_a_summary(command):
+    out, err = command("seed_demo", "--outreaches", "200", "--seed", "4")
     assert Outreach.objects.count() == 200
     assert "200 outreaches" in out and "Seeded in" in out
     assert "outreaches" in err and "100%" in err and "200/200" in err
 
 
-def test_seed_command_refuses_to_mix_with_existing_outreaches_without_reset():
+def test_seed_command_refuses_to_mix_with_existing_outreaches_without_reset(command):
     OutreachFactory()
     with pytest.raises(CommandError, match="already has outreaches; pass --reset"):
-        run("seed_demo", "--outreaches", "50")
-    run("seed_demo", "--outreaches", "50", "--reset")
+        command("seed_demo", "--outreaches", "50")
+    command("seed_demo", "--outreaches", "50", "--reset")
     assert Outreach.objects.count() == 50
 
 
-def test_seed_command_rejects_a_size_below_one():
+def test_seed_command_rejects_a_size_below_one(command):
     with pytest.raises(CommandError, match="--outreaches: invalid positive_int value: '0'"):
-        run("seed_demo", "--outreaches", "0")
+        command("seed_demo", "--outreaches", "0")
 
 
-def test_seed_command_accepts_readable_sizes():
-    run("seed_demo", "--outreaches", "1_000", "--verbosity", "0")
+def test_seed_command_accepts_readable_sizes(command):
+    command("seed_demo", "--outreaches", "1_000", "--verbosity", "0")
     assert Outreach.objects.count() == 1_000
-
-
-def test_bench_refuses_backends_it_cannot_run(monkeypatch):
-    with pytest.raises(CommandError, match=r"Unknown: mysql\. Use sqlite, postgresql\."):
-        call_command("bench", "--backends", "mysql")
-    monkeypatch.setenv("DATABASE_URL", "sqlite:///elsewhere.sqlite3")
-    with pytest.raises(CommandError, match="--backends postgresql needs DATABASE_URL"):
-        call_command("bench", "--backends", "postgresql")

@@ -10,8 +10,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.bench import child, runner
+from demo.seed import DEFAULT_SEED
 
-from .seed_demo import DEFAULT_SEED, positive_int
+from .seed_demo import positive_int
 
 
 def _names(text: str, allowed: tuple[str, ...]) -> list[str]:

@@ -13,9 +13,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from demo.seed import DEFAULT_SEED, seed_demo
 from outreach.models import Outreach
-
-from .seed_demo import DEFAULT_SEED, seed_demo
 
 DEMO_USERNAME = "demo"
 DEFAULT_DEMO_PASSWORD = "demo-pass-2024"
