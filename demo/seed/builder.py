@@ -14,7 +14,7 @@ from typing import Any, TextIO
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from contacts.choices import PersonStatus
+from contacts.choices import REPLIED_STATUSES, PersonStatus
 from contacts.models import Company, Person
 from followups.models import FollowUp
 from jobs.heat import LatestTouch, explain_heat
@@ -185,7 +185,7 @@ class DemoDataBuilder(Drawing):
             if person_status != PersonStatus.NEW.value:
                 contacted = created + (self.now - created) * rng.random()
             replied = None
-            if person_status in ("replied", "interested", "not_interested"):
+            if person_status in REPLIED_STATUSES:
                 replied = contacted + (self.now - contacted) * rng.random()
             phone = ""
             if rng.random() < 0.5:

@@ -10,7 +10,8 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from followups.choices import FollowUpKind, FollowUpStatus
+from followups.choices import LAST_ATTEMPT, FollowUpKind, FollowUpStatus
+from followups.services import follow_up_delay, follow_up_title, respond_title
 from jobs.heat import LatestTouch
 from outreach.choices import (
     MESSAGE_ID_OUTREACH_TYPES,
@@ -22,6 +23,7 @@ from outreach.choices import (
     PipelineState,
 )
 from outreach.models import Outreach
+from outreach.services.sort_keys import row_values
 from outreach.state_machine import transition_spec
 
 from .draws import DAY, CompanyDraft, Drawing, PersonDraft, Picker
@@ -113,6 +115,7 @@ class OutreachBuilder(Drawing):
         self.usernames = usernames
         self.sequence_names = sequence_names
         self.latest_touch: dict[int, tuple[datetime.datetime, int, LatestTouch]] = {}
+        self.follow_up_delay = follow_up_delay()
         # History rows take their source and target from the model's transition table.
         self.transition_specs = {
             name: transition_spec(name)
@@ -290,10 +293,11 @@ class OutreachBuilder(Drawing):
             "created_by_id": outreach.actor,
             "created_at": outreach.created,
             "updated_at": outreach.updated,
-            # The copies the list sorts by.
-            "sort_company": company.name if company else None,
-            "sort_owner": self.usernames.get(company.owner_id) if company else None,
-            "sort_sequence": self.sequence_names.get(outreach.sequence_id),
+            **row_values(
+                company_name=company.name if company else None,
+                owner_username=self.usernames.get(company.owner_id) if company else None,
+                sequence_name=self.sequence_names.get(outreach.sequence_id),
+            ),
         }
 
     def _body(self, first: str) -> tuple[str, str]:
@@ -333,20 +337,15 @@ class OutreachBuilder(Drawing):
     def _add_followups(self, outreach: OutreachDraft) -> None:
         """The follow-ups the automation would have created for a delivered outreach."""
         person, company = outreach.person, outreach.company
-        who = " @ ".join(
-            part
-            for part in (
-                person.full_name if person else "",
-                company.name if company else "",
-            )
-            if part
-        )
         base = {
             "outreach_id": outreach.pk,
             "person_id": person.pk if person else None,
             "job_id": outreach.job_id,
             "kind": FollowUpKind.FOLLOW_UP.value,
-            "title": f"Follow up with {who}" if who else "Follow up",
+            "title": follow_up_title(
+                person=person.full_name if person else None,
+                company=company.name if company else None,
+            ),
             "created_at": outreach.sent_at,
         }
         if outreach.outcome in UNRESOLVED_OUTCOMES:
@@ -358,7 +357,7 @@ class OutreachBuilder(Drawing):
         """No outcome yet: attempt 1 is pending, or (once it fell due a while ago) sometimes
         done, which scheduled the last attempt."""
         rng = self.rng
-        due = sent_at + 3 * DAY
+        due = sent_at + self.follow_up_delay
         if not (due < self.now - 2 * DAY and rng.random() < 0.5):
             self.followup_rows.add(
                 {
@@ -381,12 +380,12 @@ class OutreachBuilder(Drawing):
                 "updated_at": completed,
             }
         )
-        last_due = completed + 3 * DAY
+        last_due = completed + self.follow_up_delay
         done = last_due < self.now and rng.random() < 0.3
         self.followup_rows.add(
             {
                 **base,
-                "attempt_no": 2,
+                "attempt_no": LAST_ATTEMPT,
                 "due_at": last_due,
                 "status": FollowUpStatus.DONE.value if done else FollowUpStatus.PENDING.value,
                 "completed_at": last_due if done else None,
@@ -403,19 +402,20 @@ class OutreachBuilder(Drawing):
             {
                 **base,
                 "attempt_no": 1,
-                "due_at": sent_at + 3 * DAY,
+                "due_at": sent_at + self.follow_up_delay,
                 "status": FollowUpStatus.CANCELED.value,
                 "updated_at": sent_at,
             }
         )
-        if outreach.outcome in ("replied", "positive") and person:
+        # The outcomes outreach.services.effects.apply_outcome answers with a `respond` to-do.
+        if outreach.outcome in (Outcome.REPLIED, Outcome.POSITIVE) and person:
             replied = sent_at + datetime.timedelta(hours=rng.uniform(2, 72))
             done = rng.random() < 0.6 and replied < self.now
             self.followup_rows.add(
                 {
                     **base,
                     "kind": FollowUpKind.RESPOND.value,
-                    "title": f"Respond to {person.full_name}",
+                    "title": respond_title(person.full_name),
                     "attempt_no": 1,
                     "due_at": replied,
                     "created_at": replied,

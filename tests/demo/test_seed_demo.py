@@ -15,12 +15,15 @@ from contacts.models import Company, Person
 from demo.management.commands.bootstrap_demo import DEMO_OUTREACHES
 from demo.seed import DEFAULT_SEED, plan_for, seed_demo
 from demo.seed.builder import DemoDataBuilder
+from followups.choices import LAST_ATTEMPT
 from followups.models import FollowUp
+from followups.services import follow_up_title, respond_title
 from jobs.heat import heat_bucket
 from jobs.models import Job
 from jobs.services import job_explain_heat
 from outreach.choices import UNRESOLVED_OUTCOMES
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from outreach.services import sort_keys
 from tests.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -191,6 +194,47 @@ def test_follow_ups_follow_the_automation_rules():
     assert not FollowUp.objects.exclude(outreach__delivery_status="performed").exists()
     assert FollowUp.objects.filter(kind="respond").exists()
     assert set(FollowUp.objects.values_list("attempt_no", flat=True)) == {1, 2}
+
+
+def test_follow_up_titles_are_the_ones_the_followups_app_writes():
+    seed_demo(outreaches=2_000, seed=11, now=NOW)
+    followups = FollowUp.objects.select_related(
+        "outreach__person", "outreach__company", "outreach__job__company"
+    )
+    assert followups.filter(outreach__person=None).exists()
+    for followup in followups:
+        outreach = followup.outreach
+        if followup.kind == "respond":
+            assert followup.title == respond_title(outreach.person)
+        else:
+            expected = follow_up_title(
+                person=outreach.person, company=outreach.company, job=outreach.job
+            )
+            assert followup.title == expected, followup.pk
+
+
+def test_follow_ups_fall_due_after_the_configured_delay(settings):
+    settings.FOLLOW_UP_DELAY_DAYS = 5
+    delay = datetime.timedelta(days=5)
+    seed_demo(outreaches=2_000, seed=11, now=NOW)
+    follow_ups = FollowUp.objects.filter(kind="follow_up").select_related("outreach")
+    first = {f.outreach_id: f for f in follow_ups.filter(attempt_no=1)}
+    assert first
+    for followup in first.values():
+        assert followup.due_at == followup.outreach.sent_at + delay
+    last = follow_ups.filter(attempt_no=LAST_ATTEMPT)
+    assert last.exists()
+    for followup in last:
+        assert followup.due_at == first[followup.outreach_id].completed_at + delay
+
+
+def test_sort_keys_are_the_ones_their_writer_computes():
+    seed_demo(outreaches=1_000, seed=2, now=NOW)
+    columns = ("sort_company", "sort_owner", "sort_sequence")
+    seeded = list(Outreach.objects.order_by("pk").values_list(*columns))
+    assert any(all(row) for row in seeded)
+    sort_keys.refresh(Outreach.objects.all())
+    assert list(Outreach.objects.order_by("pk").values_list(*columns)) == seeded
 
 
 def test_the_readme_examples_find_their_rows_in_the_demo_data():
