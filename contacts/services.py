@@ -120,7 +120,7 @@ def person_record_contacted(*, person_id: int, at: datetime) -> None:
 
 
 def person_apply_outcome(*, person_id: int, outcome: str, at: datetime) -> None:
-    """What an outreach's outcome says about the person (seed 000's outcome effects)."""
+    """What an outreach's outcome says about the person (the outcome effects)."""
     people = Person.objects.filter(pk=person_id)
     if outcome in ("replied", "positive"):
         people.exclude(last_replied_at__gte=at).update(last_replied_at=at)

@@ -1,10 +1,6 @@
 from django.urls import path
 
-from core.dashboard.views import register_public_id_converters
-
 from . import views
-
-register_public_id_converters()
 
 app_name = "contacts"
 

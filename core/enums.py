@@ -1,7 +1,7 @@
 """Lenient reading of enum values: `EMAIL`, `:pending` and `linkedin_directmessage` all match.
 
-Seed 002's clients send Ruby symbols (`:pending`); people type any case. Stored and returned
-values are always the canonical spelling of the choice.
+MassProspecting-compatible clients send Ruby symbols (`:pending`); people type any case.
+Stored and returned values are always the canonical spelling of the choice.
 """
 
 from collections.abc import Iterable

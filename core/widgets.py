@@ -31,9 +31,9 @@ def options_html(choices: Iterable[tuple[object, object]], selected=frozenset())
 class FastSelect(forms.Select):
     """A `<select>` written in Python, with the same markup as Django's.
 
-    Django renders each `<option>` through a template, about 10 µs apiece; the outreach
-    filters list every sequence and every user, 1,500 options at the 1M data set, which took
-    half of the list page's time. Flat choices only (no option groups).
+    Django renders each `<option>` through a template; the outreach filters list every sequence
+    and every user, which on a large desk is thousands of options, and rendering them dominated
+    the list page. Flat choices only (no option groups).
     """
 
     @property

@@ -1,4 +1,4 @@
-"""Writes of follow-ups, and the automation that schedules them (seed 000's tasks).
+"""Writes of follow-ups, and the automation that schedules them (its tasks).
 
 Attempt 1 is scheduled when an outreach is sent; marking it done schedules attempt 2; attempt 2
 is the last. A resolved outcome cancels what is still pending; a reply adds a `respond` to-do.

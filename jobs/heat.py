@@ -1,11 +1,11 @@
-"""Job heat: how promising a job is right now, as seed 000's heat rules compute it.
+"""Job heat: how promising a job is right now, by the job-search desk's heat rules.
 
 heat_score (0–100) = stage base + (outcome + person strength + channel + personalization ÷ 5 of
 the latest outreach) × decay, where decay = 0.5 ^ (days since that outreach / 7) with days capped
 at 30 and the factor never below 0.25. Offer, rejected and dormant jobs are capped; archived jobs
 are 0. heat (0–3) buckets the score.
 
-Seed 000 weighs the outcomes none, no_response, positive and negative; the other outcomes of this
+The rules weigh the outcomes none, no_response, positive and negative; the other outcomes of this
 product are weighed here by their closest meaning: replied like no-news-yet-but-engaged (20),
 bounced and unsubscribed like a negative answer.
 """

@@ -9,8 +9,8 @@ from core.public_ids import PREFIXES
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
 from .models import Outreach, Sequence
 
-# `sort` values of seed 001 and the columns they order by: company, sequence and owner names
-# are copied onto the outreach (Outreach.sort_*), so each sort reads one index of its table.
+# `sort` values of the REST contract and the columns they order by: company, sequence and owner
+# names are copied onto the outreach (Outreach.sort_*), so each sort reads one index of its table.
 SORT_KEYS = {
     "channel": "channel",
     "company": "sort_company",

@@ -2,8 +2,10 @@
 
 from django import forms
 
+from contacts.models import Company, Person
 from core.batches import batch_limit, too_many_message
 from core.public_ids import InvalidPublicId, parse_public_id
+from jobs.models import Job
 
 from .choices import Channel, Outcome
 from .models import Outreach, Sequence
@@ -176,9 +178,6 @@ class OutreachForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from contacts.models import Company, Person
-        from jobs.models import Job
-
         fields = self.fields
         fields["person"].queryset = Person.objects.order_by("last_name", "first_name", "id")
         fields["company"].queryset = Company.objects.order_by("name", "id")

@@ -90,8 +90,8 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     """One attempt to reach one person (and/or about one job) on one channel.
 
     Two state machines live here: the pipeline (`current_state`) and the delivery status
-    (`delivery_status`, seed 002's `status`). Their transition methods below are the only
-    statement of what may follow what; services run them and write the history.
+    (`delivery_status`, the MassProspecting-compatible `status`). Their transition methods below
+    are the only statement of what may follow what; services run them and write the history.
     """
 
     PUBLIC_ID_PREFIX = PREFIXES["outreach"]
@@ -282,7 +282,7 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     def wait(self) -> None:
         """The first step was performed; wait for a reply or the next step."""
 
-    # --- delivery (delivery_status, seed 002's `status`) ---------------------------------------
+    # --- delivery (delivery_status, MassProspecting's `status`) ----------------------------------
 
     @transition(field=delivery_status, source=DeliveryStatus.PENDING, target=DeliveryStatus.RUNNING)
     def run(self) -> None:

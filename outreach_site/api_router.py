@@ -7,7 +7,7 @@ from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
 
-# Seed 001 writes paths without a trailing slash; both forms are accepted.
+# The REST contract writes paths without a trailing slash; both forms are accepted.
 router = SimpleRouter()
 router.trailing_slash = "/?"
 router.register("outreaches", OutreachViewSet, basename="outreach")

@@ -97,9 +97,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so a transaction that reads then writes
     # (a batch transition) cannot be overtaken by another writer between the two.
     # A worker keeps its connection (and SQLite's page cache with it) across requests, and reads
-    # the file through a memory map: a new connection per request, with a cold 2 MB cache, cost
-    # a list request a fifth of its time under load. Our backend's health check reconnects when
-    # the file at the path is no longer the one the connection opened.
+    # the file through a memory map: a new connection per request starts with a cold cache.
+    # Our backend's health check reconnects when the file at the path is no longer the one the
+    # connection opened.
     DATABASES["default"]["ENGINE"] = "core.db.sqlite"
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["OPTIONS"] = {

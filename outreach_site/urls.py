@@ -20,7 +20,7 @@ urlpatterns = [
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", views.api_docs, name="api-docs"),
     path("api/", include(router.urls)),
-    # Seed 002 compatibility: /ajax/outreach/*.json and /api1.0/outreach/*.json.
+    # The MassProspecting-compatible API: /ajax/outreach/*.json and /api1.0/outreach/*.json.
     path("", include("outreach.compat.urls")),
     # Dashboard pages.
     path("", include("outreach.urls")),

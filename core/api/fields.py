@@ -79,7 +79,8 @@ class EnumField(serializers.ChoiceField):
 
 @extend_schema_field({"type": "integer", "minimum": 0, "maximum": 100, "example": 70})
 class RoundedPercentField(serializers.Field):
-    """0–100 integer; a fractional number is rounded half up (as seed 000's Math.round)."""
+    """0–100 integer; a fractional number is rounded half up (as JavaScript's Math.round,
+    which clients use)."""
 
     default_error_messages = {
         "invalid": "A number from 0 to 100 is required.",

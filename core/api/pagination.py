@@ -1,4 +1,4 @@
-"""Seed 001's pagination: `page` (1-based) and `per`, answered as {items, pagination}.
+"""The REST contract's pagination: `page` (1-based) and `per`, answered as {items, pagination}.
 
 A page is read ids first: the filtered, ordered query selects only the page's ids (an index scan
 that skips `offset` entries without touching the rows), then the rows of those ids are loaded

@@ -44,7 +44,7 @@ class AutoSchema(SpectacularAutoSchema):
 
 
 def strip_trailing_slashes(result, generator, request, public):
-    """Document paths the way seed 001 writes them (`/api/outreaches`); both forms work."""
+    """Document paths the way the REST contract writes them (`/api/outreaches`); both forms work."""
     result["paths"] = {(path.rstrip("/") or "/"): item for path, item in result["paths"].items()}
     return result
 

@@ -1,14 +1,12 @@
-"""Generic pieces of the dashboard: id converters, pagination, the filtered list view, and
-the bridge from domain errors to form errors.
+"""Generic pieces of the dashboard: the filtered list view, the form page, and the bridge from
+domain errors to form errors.
 
 A list page is a declaration (queryset, FilterSet, templates); the same view answers a whole
 page or, for htmx, just the results.
 """
 
 import copy
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -19,160 +17,11 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views import View
 
-from core.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
 from core.errors import DomainError
 from core.filters import PublicIdFormField, StrictBooleanFormField
-from core.public_ids import InvalidPublicId, format_public_id, parse_public_id
 from core.widgets import FastSelect
 
-# --- prefixed ids in dashboard URLs -----------------------------------------------------------
-
-
-class PublicIdConverter:
-    """`<out:pk>` in a URL pattern: gives the view 42 for `out_42`; reverses 42 → out_42.
-
-    Any path segment matches, and a malformed id becomes pk 0, which names no row: the view
-    then answers 404 after the login check, so anonymous callers are sent to log in first.
-    """
-
-    prefix = ""
-    regex = "[^/]+"
-
-    def to_python(self, value: str) -> int:
-        try:
-            return parse_public_id(self.prefix, value)
-        except InvalidPublicId:
-            return 0
-
-    def to_url(self, value) -> str:
-        if isinstance(value, str):
-            return value
-        return format_public_id(self.prefix, value.pk if hasattr(value, "pk") else value)
-
-
-# --- pagination (the API's page/per semantics) ------------------------------------------------
-
-
-# The page sizes the lists' select offers.
-PER_CHOICES = (10, 25, 50, 100, 200)
-
-
-@dataclass
-class Page:
-    items: list
-    number: int
-    per: int
-    total_count: int
-    # True when total_count is the database's estimate (many matching rows, PostgreSQL).
-    count_is_estimate: bool = False
-
-    @property
-    def total_label(self) -> str:
-        """The count as the page shows it: `1,234`, or `about 1,000,000` when estimated."""
-        return f"about {self.total_count:,}" if self.count_is_estimate else f"{self.total_count:,}"
-
-    @property
-    def summary(self) -> str:
-        """`1,001–1,050 of 2,340` (or `of about …`)."""
-        return f"{self.start_index:,}–{self.end_index:,} of {self.total_label}"
-
-    @property
-    def total_pages(self) -> int:
-        return math.ceil(self.total_count / self.per)
-
-    @property
-    def per_options(self) -> list[int]:
-        """The page sizes the select offers: the usual ones and this page's own (a link may
-        ask for any size from 1 to 200)."""
-        return sorted({*PER_CHOICES, self.per})
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.number < self.total_pages
-
-    @property
-    def previous_number(self) -> int:
-        return min(self.number - 1, max(self.total_pages, 1))
-
-    @property
-    def next_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def start_index(self) -> int:
-        return (self.number - 1) * self.per + 1 if self.items else 0
-
-    @property
-    def end_index(self) -> int:
-        return self.start_index + len(self.items) - 1 if self.items else 0
-
-    def nearby(self, width: int = 2) -> list[int | None]:
-        """Page numbers to link: first, last and a window around the current; None is a gap.
-
-        An estimated count has no known last page: the links end with a gap instead.
-        """
-        last = self.total_pages
-        ends = {1} if self.count_is_estimate else {1, last}
-        shown = sorted(
-            {*ends, *range(self.number - width, self.number + width + 1)} & set(range(1, last + 1))
-        )
-        out: list[int | None] = []
-        for n in shown:
-            if out and out[-1] is not None and n - out[-1] > 1:
-                out.append(None)
-            out.append(n)
-        if self.count_is_estimate and shown and shown[-1] < last:
-            out.append(None)
-        return out
-
-
-def _positive_int(raw: str | None, default: int, maximum: int | None = None) -> int | None:
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        return None
-    if value < 1 or (maximum is not None and value > maximum):
-        return None
-    return value
-
-
-def paginate(
-    request: HttpRequest,
-    queryset: QuerySet,
-    default_per: int = DEFAULT_PER,
-    *,
-    search: bool = False,
-) -> Page:
-    """One page of `queryset` by `page` (1-based) and `per` (1–200), as the API reads them.
-
-    A bad value is reported with a message and replaced by the default rather than failing.
-    `search`: the queryset is a text search, counted with its page as the API counts it.
-    """
-    number = _positive_int(request.GET.get("page"), 1)
-    if number is None:
-        messages.warning(request, "page must be a whole number of 1 or more; showing page 1.")
-        number = 1
-    per = _positive_int(request.GET.get("per"), default_per, MAX_PER)
-    if per is None:
-        messages.warning(
-            request, f"per must be a whole number from 1 to {MAX_PER}; showing {default_per}."
-        )
-        per = default_per
-    items, total, estimated_by = page_and_count(queryset, (number - 1) * per, per, search=search)
-    return Page(
-        items=items,
-        number=number,
-        per=per,
-        total_count=total,
-        count_is_estimate=estimated_by is not None,
-    )
-
+from .pagination import paginate
 
 # --- list views -------------------------------------------------------------------------------
 
@@ -331,24 +180,3 @@ def object_form_page(
     else:
         form = form_class(instance=instance)
     return render(request, template, {"form": form, "object": instance, "noun": noun})
-
-
-def register_public_id_converters() -> None:
-    """Make `<out:pk>`, `<per:pk>`, … available to URL patterns (once per process)."""
-    from django.urls import register_converter
-    from django.urls.converters import get_converters
-
-    from core.public_ids import PREFIXES
-
-    registered = get_converters()
-    for prefix in PREFIXES.values():
-        if prefix not in registered:
-            register_converter(_converter_class(prefix), prefix)
-
-
-def _converter_class(prefix: str) -> type[PublicIdConverter]:
-    return type(
-        f"PublicIdConverter_{prefix}",
-        (PublicIdConverter,),
-        {"prefix": prefix},
-    )

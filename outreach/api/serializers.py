@@ -1,12 +1,9 @@
-from collections.abc import Callable, Iterable
-from functools import cache, partial
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils import timezone
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
 from contacts.models import Company, Person
 from core.api.fields import (
@@ -16,7 +13,8 @@ from core.api.fields import (
     PublicIdRelatedField,
     RoundedPercentField,
 )
-from core.public_ids import PREFIXES, format_public_id
+from core.api.lean import LeanSerializer
+from core.public_ids import PREFIXES
 from jobs.models import Job
 
 from ..choices import (
@@ -257,130 +255,24 @@ class StaleQuerySerializer(serializers.Serializer):
     )
 
 
-# --- the list's lean path -----------------------------------------------------------------------
-
-# Sources of OutreachSerializer's read fields that are not columns, and the column behind each.
-_LIST_SOURCE_COLUMNS = {"pk": "id", "owner_pk": "company__owner_id"}
-_LIST_PLAIN_FIELDS = (
-    serializers.BooleanField,
-    serializers.CharField,
-    serializers.ChoiceField,
-    serializers.DateTimeField,
-    serializers.IntegerField,
-    RoundedPercentField,
+# The list and the detail serialise through the lean path (core.api.lean): values() rows turned
+# into exactly what OutreachSerializer gives. `owner_pk` and `pk` are read from these columns.
+OUTREACH_LEAN = LeanSerializer(
+    OutreachSerializer, Outreach, source_columns={"pk": "id", "owner_pk": "company__owner_id"}
 )
 
 
-def _default_iso(field: serializers.DateTimeField) -> bool:
-    """The field writes aware datetimes as ISO 8601 in the current time zone (DRF's default)."""
-    return (
-        settings.USE_TZ
-        and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-        and not hasattr(field, "timezone")
-    )
-
-
-# DRF conversions that give back, unchanged, every value of a column of these types: the lean
-# path skips the call (most of a page's conversions). ChoiceField maps str(value) to its choice,
-# the same string when the choices are strings.
-_UNCHANGED_ON_COLUMNS = {
-    serializers.CharField.to_representation: {"CharField", "TextField"},
-    serializers.ChoiceField.to_representation: {"CharField", "TextField"},
-    serializers.BooleanField.to_representation: {"BooleanField"},
-    serializers.IntegerField.to_representation: {
-        "IntegerField",
-        "SmallIntegerField",
-        "BigIntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "PositiveBigIntegerField",
-    },
-}
-
-
-def _conversion(field: serializers.Field, column) -> Callable[[Any], Any] | None:
-    """field.to_representation for values of `column`, or None when it changes none."""
-    method = type(field).to_representation
-    if method is RoundedPercentField.to_representation:
-        return None
-    if column.get_internal_type() not in _UNCHANGED_ON_COLUMNS.get(method, ()):
-        return field.to_representation
-    if isinstance(field, serializers.ChoiceField) and not all(
-        isinstance(choice, str) for choice in field.choice_strings_to_values.values()
-    ):
-        return field.to_representation
-    return None
-
-
-def _iso_datetime(value, zone) -> str:
-    """What DateTimeField.to_representation gives for an aware datetime in its default setup
-    (ISO 8601 in the current time zone `zone`, UTC as Z), without its per-value lookups."""
-    text = value.astimezone(zone).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-@cache
-def _list_plan() -> tuple[tuple[str, str, Callable[[Any], Any] | None], ...] | None:
-    """(key, column, conversion) for each field OutreachSerializer outputs, read from the
-    serializer itself so the two cannot drift; None when a field has no column to read."""
-    columns = {f.attname: f for f in Outreach._meta.concrete_fields}
-    plan = []
-    for name, field in OutreachSerializer().fields.items():
-        if field.write_only:
-            continue
-        source = field.source
-        if isinstance(field, PublicIdRelatedField):
-            column = Outreach._meta.get_field(source).attname
-            plan.append((name, column, partial(format_public_id, field.prefix)))
-        elif isinstance(field, PublicIdField):
-            column = _LIST_SOURCE_COLUMNS.get(source, source)
-            plan.append((name, column, partial(format_public_id, field.prefix)))
-        elif isinstance(field, serializers.SlugRelatedField):
-            plan.append((name, f"{source}__{field.slug_field}", None))
-        elif isinstance(field, serializers.DateTimeField) and _default_iso(field):
-            plan.append((name, source, _iso_datetime))
-        elif isinstance(field, _LIST_PLAIN_FIELDS) and source in columns:
-            plan.append((name, source, _conversion(field, columns[source])))
-        else:
-            return None
-    return tuple(plan)
-
-
 def outreach_list_columns() -> tuple[str, ...] | None:
-    """The values() columns the lean list path reads, or None when it cannot serve the list."""
-    plan = _list_plan()
-    return None if plan is None else tuple(column for _, column, _ in plan)
-
-
-@cache
-def _list_values() -> QuerySet | None:
-    columns = outreach_list_columns()
-    return None if columns is None else Outreach.objects.values(*columns)
+    """The values() columns the lean path reads, or None when it cannot serve the list."""
+    return OUTREACH_LEAN.columns()
 
 
 def outreach_list_values() -> QuerySet | None:
-    """`Outreach.objects.values(*outreach_list_columns())`, or None when the lean path cannot
-    serve the list. Its 29 columns and their joins are resolved once, not for every page: that
-    was half the time spent building a page's statement. Each call answers a copy; the one kept
-    is never read."""
-    values = _list_values()
-    return None if values is None else values.all()
+    """`Outreach.objects.values(*outreach_list_columns())` (a fresh copy each call), or None
+    when the lean path cannot serve the list."""
+    return OUTREACH_LEAN.values()
 
 
 def outreach_list_items(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What OutreachSerializer(many=True) gives for these outreaches, from values() rows of
-    outreach_list_columns(): no model instances, no per-row serializer (several times faster
-    for a page of 200). Empty values stay None, as the serializer leaves them."""
-    # The current time zone is looked up once per page, not once per datetime.
-    zone = timezone.get_current_timezone()
-    plan = [
-        (name, column, partial(_iso_datetime, zone=zone) if convert is _iso_datetime else convert)
-        for name, column, convert in _list_plan()
-    ]
-    return [
-        {
-            name: None if (value := row[column]) is None else convert(value) if convert else value
-            for name, column, convert in plan
-        }
-        for row in rows
-    ]
+    """What OutreachSerializer(many=True) gives for these values() rows."""
+    return OUTREACH_LEAN.items(rows)

@@ -126,7 +126,8 @@ class OutreachViewSet(ServiceModelViewSet):
     fail_enrichment = transition_action("fail_enrichment")
     start = transition_action("start")
     wait = transition_action("wait")
-    # Delivery status (seed 002's `status`): one endpoint per transition of its table too.
+    # Delivery status (the MassProspecting-compatible `status`): one endpoint per transition of
+    # its table too.
     run = transition_action("run")
     perform = transition_action("perform")
     fail = transition_action("fail")

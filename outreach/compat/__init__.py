@@ -1,4 +1,4 @@
-"""Seed 002 compatibility: MassProspecting's `/ajax/outreach/*.json` and `/api1.0/outreach/*.json`.
+"""The MassProspecting-compatible API: `/ajax/outreach/*.json` and `/api1.0/outreach/*.json`.
 
 A thin adapter: it reads that system's request bodies, maps its field names onto the canonical
 outreach serializer (`status` is our `delivery_status`), calls the same services as `/api`, and

@@ -1,4 +1,4 @@
-"""Seed 002's clients authenticate with `api_key` in the JSON body instead of a header."""
+"""MassProspecting's clients authenticate with `api_key` in the JSON body instead of a header."""
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed

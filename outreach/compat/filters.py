@@ -1,7 +1,7 @@
-"""`filters` and `order` of `page.json`, in seed 002's field names.
+"""`filters` and `order` of `page.json`, in MassProspecting's field names.
 
 Filtering reuses the outreach FilterSet of `/api` (the same filters, the same parsing), adding
-the seed 002 fields `/api` does not filter on.
+the MassProspecting fields `/api` does not filter on.
 """
 
 import django_filters
@@ -64,7 +64,7 @@ ORDER_FIELDS = {
 
 
 class CompatOutreachFilterSet(OutreachFilterSet):
-    """The `/api` filters plus exact matches on the seed 002 fields it lacks."""
+    """The `/api` filters plus exact matches on the MassProspecting fields it lacks."""
 
     id = PublicIdFilter(field_name="id", prefix=PREFIXES["outreach"])
     skip_repliers = EnumFilter(choices=SkipRepliers.choices)

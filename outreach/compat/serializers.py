@@ -1,4 +1,4 @@
-"""Seed 002's field names over the canonical outreach serializer.
+"""MassProspecting's field names over the canonical outreach serializer.
 
 `CompatOutreachSerializer` *is* the `/api` serializer with three fields renamed (`status`,
 `create_time`, `update_time`), so every rule — enums, tag, URL, types and channels, message ids
@@ -15,13 +15,13 @@ from ..api.serializers import OutreachSerializer
 from ..choices import DeliveryStatus
 from .filters import ORDER_FIELDS
 
-# Seed 002's name → the canonical serializer's field it stands for.
+# MassProspecting's name → the canonical serializer's field it stands for.
 SEED_NAMES = {
     "delivery_status": "status",
     "created_at": "create_time",
     "updated_at": "update_time",
 }
-# seed 002's insert: "Required fields".
+# MassProspecting's insert: "Required fields".
 INSERT_REQUIRED = ("outreach_type", "status")
 
 # Documented as text, not as a second enum of the delivery statuses under another name: input
@@ -84,7 +84,7 @@ class CompatOutreachSerializer(OutreachSerializer):
         return fields
 
     def validate_outreach_type(self, value):
-        # Seed 002 lists exactly six types and no "none"; records made through /api may still
+        # MassProspecting lists exactly six types and no "none"; records made through /api may still
         # have none, so the field stays nullable on output.
         if value is None:
             raise serializers.ValidationError("This field may not be null.")
@@ -119,7 +119,7 @@ class PageRequestSerializer(serializers.Serializer):
 
 
 class ClientKeysSerializer(serializers.Serializer):
-    """Keys seed 002's client library adds to every body."""
+    """Keys MassProspecting's client library adds to every body."""
 
     api_key = serializers.CharField(
         required=False,

@@ -1,4 +1,5 @@
-"""Seed 002's paths: its web app posts to /ajax/outreach/…, its client library to /api1.0/…."""
+"""MassProspecting's paths: its web app posts to /ajax/outreach/…, its client library to
+/api1.0/…."""
 
 from django.urls import path
 

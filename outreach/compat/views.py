@@ -1,5 +1,5 @@
-"""`insert.json`, `page.json` and `update.json`: read seed 002's body, call the service `/api`
-calls, answer in seed 002's envelope."""
+"""`insert.json`, `page.json` and `update.json`: read MassProspecting's body, call the service
+`/api` calls, answer in MassProspecting's envelope."""
 
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.authentication import SessionAuthentication
@@ -28,7 +28,8 @@ from .serializers import (
     PageRequestSerializer,
 )
 
-# Keys seed 002's client adds to every body; api_key authenticates, the others mean nothing here.
+# Keys MassProspecting's client adds to every body; api_key authenticates, the others mean
+# nothing here.
 CLIENT_KEYS = (API_KEY_FIELD, "id_account", "promiscuous", "backtrace")
 SUCCESS = "success"
 TAG = "Seed 002 compatibility"

@@ -9,7 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from core.dashboard.views import FilteredListView, call_service, changed_values, paginate
+from core.dashboard.pagination import paginate
+from core.dashboard.views import FilteredListView, call_service, changed_values
 
 from .. import selectors
 from ..choices import Outcome, PipelineState

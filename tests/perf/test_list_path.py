@@ -82,7 +82,7 @@ def test_pages_are_loaded_through_copies_of_values_resolved_once(api, varied):
     expected = Outreach.objects.values(*outreach_list_columns())
     assert str(first.query) == str(expected.query)
     assert len(api.get("/api/outreaches").json()["items"]) == len(varied)
-    assert serializers._list_values()._result_cache is None  # the one kept is never read
+    assert serializers.OUTREACH_LEAN._values._result_cache is None  # the one kept is never read
 
 
 def test_list_endpoint_answers_the_serializer_output(api, varied):
@@ -374,7 +374,7 @@ def test_each_filterset_has_its_own_filters_without_copying_their_choices():
 
 
 def test_the_dashboard_page_summary_groups_thousands():
-    from core.dashboard.views import Page
+    from core.dashboard.pagination import Page
 
     deep = Page(items=[None] * 50, number=2001, per=50, total_count=1_179_615)
     assert deep.summary == "100,001–100,050 of 1,179,615"
@@ -383,7 +383,7 @@ def test_the_dashboard_page_summary_groups_thousands():
 
 
 def test_an_estimated_count_offers_no_last_page_link():
-    from core.dashboard.views import Page
+    from core.dashboard.pagination import Page
 
     exact = Page(items=[None] * 50, number=10, per=50, total_count=1_000_000)
     assert exact.nearby() == [1, None, 8, 9, 10, 11, 12, None, 20000]
