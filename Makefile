@@ -2,7 +2,7 @@
 #   make run   - install, migrate, demo login + data, serve on http://127.0.0.1:8000/
 #   make test  - lint, migrations check and the whole test suite
 # Both use $DATABASE_URL when set (SQLite in ./outreach.sqlite3 otherwise).
-# make bench  - the BENCHMARKS.md scenarios against their baselines, on SQLite and (when
+# make bench  - list, detail, batch and enrichment scenarios against baselines, on SQLite and (when
 #               DATABASE_URL is PostgreSQL) PostgreSQL, in bench databases of their own; tables
 #               and JSON under bench-results/. Size and repeats: BENCH_ARGS="--outreaches 1000000".
 PYTHON ?= python3
