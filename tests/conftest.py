@@ -31,6 +31,13 @@ def anon():
     return APIClient()
 
 
+@pytest.fixture
+def dash(client, user):
+    """A browser session logged in, as a person uses the dashboard."""
+    client.force_login(user)
+    return client
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]

@@ -1,4 +1,5 @@
 import datetime
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -7,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from followups.models import FollowUp
+from outreach.services.outreaches import outreach_update
 from tests.factories import FollowUpFactory, JobFactory, OutreachFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -144,6 +146,35 @@ def test_list_queries_do_not_grow_with_the_page(api):
         assert len(api.get(URL, {"per": 200}).json()["items"]) == 5
 
     assert len(many) == len(one)
+
+
+def test_due_filter_today_overdue_upcoming(api):
+    now = timezone.now()
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    overdue = FollowUpFactory(due_at=start - timedelta(hours=1))
+    today = FollowUpFactory(due_at=start + timedelta(hours=12))
+    upcoming = FollowUpFactory(due_at=start + timedelta(days=2))
+    FollowUpFactory(due_at=start + timedelta(hours=5), status="done")
+    for due, expected in (("today", today), ("overdue", overdue), ("upcoming", upcoming)):
+        response = api.get(f"/api/followups?due={due}")
+        assert response.status_code == 200
+        assert [i["id"] for i in response.json()["items"]] == [expected.public_id], due
+    assert api.get("/api/followups?due=someday").status_code == 400
+
+
+def test_followups_filters(api):
+    outreach = OutreachFactory(job=JobFactory())
+    outreach_update(outreach=outreach, actor=None, sent_at=timezone.now())
+    FollowUpFactory()
+    followup = FollowUp.objects.get(outreach=outreach)
+    for query in (
+        f"outreach_id={outreach.public_id}",
+        f"person_id={outreach.person.public_id}",
+        f"job_id={outreach.job.public_id}",
+    ):
+        items = api.get(f"/api/followups?{query}").json()["items"]
+        assert [i["id"] for i in items] == [followup.public_id], query
+    assert api.get("/api/followups?job_id=per_1").status_code == 400
 
 
 # --- create ----------------------------------------------------------------------------------
@@ -392,6 +423,13 @@ def test_patch_with_a_bad_status_is_400(api):
     assert list(response.json()) == ["status"]
     followup.refresh_from_db()
     assert followup.status == "pending"
+
+
+def test_followup_bad_status_is_400(api):
+    followup = FollowUpFactory()
+    response = api.patch(f"/api/followups/{followup.public_id}", {"status": "later"}, format="json")
+    assert response.status_code == 400
+    assert "status" in response.json()
 
 
 # --- delete ----------------------------------------------------------------------------------

@@ -1,12 +1,21 @@
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from followups.models import FollowUp
 from jobs.models import Job
-from tests.factories import CompanyFactory, FollowUpFactory, JobFactory, OutreachFactory
+from outreach.models import Outreach
+from tests.factories import (
+    CompanyFactory,
+    FollowUpFactory,
+    JobFactory,
+    OutreachFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +151,55 @@ def test_list_queries_do_not_grow_with_the_page(api):
         assert len(api.get(URL, {"per": 200}).json()["items"]) == 5
 
     assert len(many) == len(one)
+
+
+def test_dormant_candidate_after_last_attempt_and_seven_quiet_days(api):
+    job = JobFactory(stage="hr")
+    old = timezone.now() - timedelta(days=20)
+    outreach = OutreachFactory(job=job, sent_at=old)
+    Outreach.objects.filter(pk=outreach.pk).update(created_at=old)
+    FollowUpFactory(
+        job=job,
+        outreach=outreach,
+        attempt_no=2,
+        status="done",
+        completed_at=timezone.now() - timedelta(days=8),
+    )
+    fresh = JobFactory(stage="hr")
+    FollowUpFactory(
+        job=fresh, attempt_no=2, status="done", completed_at=timezone.now() - timedelta(days=2)
+    )
+    body = api.get(f"/api/jobs/{job.public_id}").json()
+    assert body["dormant_candidate"] is True
+    assert api.get(f"/api/jobs/{fresh.public_id}").json()["dormant_candidate"] is False
+    items = api.get("/api/jobs?dormant_candidate=true").json()["items"]
+    assert [i["id"] for i in items] == [job.public_id]
+
+
+def test_heat_explain_returns_every_part(api):
+    job = JobFactory(stage="tech")
+    created = api.post(
+        "/api/outreaches",
+        {
+            "job_id": job.public_id,
+            "person_id": PersonFactory(strength="strong").public_id,
+            "outcome": "positive",
+            "channel": "linkedin",
+            "personalization_score": 90,
+        },
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    body = api.get(f"/api/jobs/{job.public_id}/heat_explain").json()
+    assert body["job_id"] == job.public_id
+    assert body["stage_base"] == 65
+    assert body["outcome_points"] == 30
+    assert body["strength_points"] == 20
+    assert body["channel_points"] == 14
+    assert body["personalization_points"] == 18
+    assert body["cap"] is None
+    assert body["heat_score"] == 100 and body["heat"] == 3
+    assert api.get("/api/jobs/job_999/heat_explain").status_code == 404
 
 
 # --- create ----------------------------------------------------------------------------------

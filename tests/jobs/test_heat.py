@@ -1,4 +1,4 @@
-"""Job heat pinned by hand-computed cases (SPEC "Effects", seed 000's heat rules)."""
+"""Job heat pinned by hand-computed cases of the heat formula the follow-up rules define."""
 
 from datetime import UTC, datetime, timedelta
 

@@ -1,4 +1,4 @@
-"""Seed 002 compatibility endpoints: /ajax/outreach/*.json and /api1.0/outreach/*.json."""
+"""The MassProspecting-compatible endpoints: /ajax/outreach/*.json and /api1.0/outreach/*.json."""
 
 import json
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 PREFIXES = ["/ajax/outreach/", "/api1.0/outreach/"]
 
-# The seed's three examples, verbatim.
-SEED_INSERT = {
+# The three examples of the MassProspecting API's documentation, verbatim.
+EXAMPLE_INSERT = {
     "outreach_type": "LinkedIn_DirectMessage",
     "status": "pending",
     "approved": True,
@@ -33,20 +33,20 @@ SEED_INSERT = {
     "body_type": "html",
     "screenshot_url": "https://example.com/screenshot.png",
 }
-SEED_PAGE = {
+EXAMPLE_PAGE = {
     "page": 1,
     "limit": 50,
     "filters": {"status": "pending", "outreach_type": "LinkedIn_DirectMessage"},
     "order": "create_time",
     "asc": False,
 }
-SEED_UPDATE = {
+EXAMPLE_UPDATE = {
     "id": "123e4567-e89b-12d3-a456-426614174000",
     "status": "running",
     "subject": "Updated Offer",
     "body": "New offer details inside!",
 }
-SEED_FIELDS = {
+DOCUMENTED_FIELDS = {
     "outreach_type",
     "status",
     "approved",
@@ -61,7 +61,7 @@ SEED_FIELDS = {
     "message_id",
     "reply_to_message_id",
 }
-RECORD_KEYS = SEED_FIELDS | {
+RECORD_KEYS = DOCUMENTED_FIELDS | {
     "id",
     "create_time",
     "update_time",
@@ -105,13 +105,13 @@ def important_lead():
     return TagFactory(name="important_lead")
 
 
-# --- the seed's examples, replayed ----------------------------------------------------------
+# --- the documented examples, replayed -----------------------------------------------------
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("wrapped", [False, True])
-def test_seed_insert_example(api, important_lead, prefix, wrapped):
-    body = {"desc": SEED_INSERT} if wrapped else SEED_INSERT
+def test_insert_example(api, important_lead, prefix, wrapped):
+    body = {"desc": EXAMPLE_INSERT} if wrapped else EXAMPLE_INSERT
     response = post(api, f"{prefix}insert.json", body)
     assert response.status_code == 200
     answer = response.json()
@@ -119,26 +119,26 @@ def test_seed_insert_example(api, important_lead, prefix, wrapped):
     assert answer["status"] == "success"
     result = answer["result"]
     assert set(result) == RECORD_KEYS
-    assert {k: result[k] for k in SEED_INSERT} == SEED_INSERT
+    assert {k: result[k] for k in EXAMPLE_INSERT} == EXAMPLE_INSERT
     assert result["id"] == Outreach.objects.get().public_id
     assert result["channel"] == "linkedin"
     assert result["create_time"] and result["update_time"]
     assert result["done_time"] is None
 
 
-def test_seed_insert_example_needs_the_tag_first(api):
-    response = post(api, "/ajax/outreach/insert.json", SEED_INSERT)
+def test_insert_example_needs_the_tag_first(api):
+    response = post(api, "/ajax/outreach/insert.json", EXAMPLE_INSERT)
     assert error(response, 400) == "tag: No tag named important_lead; create it first."
     assert not Outreach.objects.exists()
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_seed_page_example(api, important_lead, prefix):
-    matching = [insert(api, **SEED_INSERT) for _ in range(3)]
+def test_page_example(api, important_lead, prefix):
+    matching = [insert(api, **EXAMPLE_INSERT) for _ in range(3)]
     insert(api, outreach_type="GMail_DirectMessage")
     running = insert(api)
     post(api, "/ajax/outreach/update.json", {"id": running["id"], "status": "running"})
-    response = post(api, f"{prefix}page.json", SEED_PAGE)
+    response = post(api, f"{prefix}page.json", EXAMPLE_PAGE)
     assert response.status_code == 200
     answer = response.json()
     assert set(answer) == {"status", "count", "results"}
@@ -149,9 +149,9 @@ def test_seed_page_example(api, important_lead, prefix):
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
-def test_seed_update_example_with_its_uuid_id_is_a_clear_4xx(api, prefix):
+def test_update_example_with_its_uuid_id_is_a_clear_4xx(api, prefix):
     outreach = OutreachFactory(subject="before")
-    response = post(api, f"{prefix}update.json", SEED_UPDATE)
+    response = post(api, f"{prefix}update.json", EXAMPLE_UPDATE)
     assert error(response, 400) == (
         "id not found: '123e4567-e89b-12d3-a456-426614174000' is not an outreach id "
         "(expected out_<number>)."
@@ -161,9 +161,9 @@ def test_seed_update_example_with_its_uuid_id_is_a_clear_4xx(api, prefix):
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @pytest.mark.parametrize("wrapped", [False, True])
-def test_seed_update_example_with_a_real_id(api, important_lead, prefix, wrapped):
-    created = insert(api, **SEED_INSERT)
-    body = {**SEED_UPDATE, "id": created["id"]}
+def test_update_example_with_a_real_id(api, important_lead, prefix, wrapped):
+    created = insert(api, **EXAMPLE_INSERT)
+    body = {**EXAMPLE_UPDATE, "id": created["id"]}
     if wrapped:
         body = {"desc": body}
     response = post(api, f"{prefix}update.json", body)
@@ -210,7 +210,7 @@ def test_update_needs_an_outreach_id(api, body, message):
 
 
 @pytest.mark.parametrize("missing", ["outreach_type", "status"])
-def test_insert_requires_the_seed_required_fields(api, missing):
+def test_insert_requires_the_documented_required_fields(api, missing):
     body = {"outreach_type": "GMail_DirectMessage", "status": "pending"}
     del body[missing]
     assert error(post(api, "/ajax/outreach/insert.json", body), 400) == (
@@ -417,9 +417,9 @@ def test_insert_running_for_someone_never_to_contact_records_the_abort(api):
 
 
 def test_inserted_through_ajax_reads_back_through_api(api, important_lead):
-    result = insert(api, **SEED_INSERT)
+    result = insert(api, **EXAMPLE_INSERT)
     body = api.get(f"/api/outreaches/{result['id']}").json()
-    for field in SEED_FIELDS - {"status"}:
+    for field in DOCUMENTED_FIELDS - {"status"}:
         assert body[field] == result[field], field
     assert body["delivery_status"] == result["status"]
     assert body["created_at"] == result["create_time"]
@@ -450,7 +450,7 @@ def test_created_through_api_reads_back_through_page_and_updates_through_ajax(ap
 @pytest.mark.parametrize("prefix", PREFIXES)
 def test_api_key_in_the_body_authenticates(token, prefix):
     client = APIClient()
-    body = {**SEED_INSERT, "tag": None, "api_key": token.key}
+    body = {**EXAMPLE_INSERT, "tag": None, "api_key": token.key}
     response = post(client, f"{prefix}insert.json", body)
     assert response.status_code == 200, response.json()
     assert Outreach.objects.get().created_by == token.user

@@ -1,4 +1,5 @@
-"""Delivery status (seed 002's `status`): the second state machine, its history, its stamps."""
+"""Delivery status (the MassProspecting-compatible API's `status`): the second state machine, its
+history, its stamps."""
 
 import datetime
 import json

@@ -1,4 +1,5 @@
-"""Seed 000's effects: follow-ups, outcome effects, job heat upkeep, stale queue, delete."""
+"""What an outreach's changes set off, as the follow-up rules say: follow-ups, outcome effects on
+the person, job heat upkeep, the stale queue, delete."""
 
 from datetime import timedelta
 
@@ -11,7 +12,7 @@ from contacts.models import Person
 from followups.models import FollowUp
 from jobs.models import Job
 from outreach.models import Outreach, OutreachTransition
-from outreach.services.outreaches import outreach_create, outreach_update
+from outreach.services.outreaches import outreach_create
 from tests.factories import (
     CompanyFactory,
     FollowUpFactory,
@@ -108,65 +109,6 @@ def test_skipping_does_not_schedule_the_next_attempt(api):
     api.patch(f"/api/followups/{first.public_id}", {"status": "skipped"}, format="json")
     assert FollowUp.objects.count() == 1
     assert FollowUp.objects.get().status == "skipped"
-
-
-def test_followup_bad_status_is_400(api):
-    followup = FollowUpFactory()
-    response = api.patch(f"/api/followups/{followup.public_id}", {"status": "later"}, format="json")
-    assert response.status_code == 400
-    assert "status" in response.json()
-
-
-def test_due_filter_today_overdue_upcoming(api):
-    now = timezone.now()
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    overdue = FollowUpFactory(due_at=start - timedelta(hours=1))
-    today = FollowUpFactory(due_at=start + timedelta(hours=12))
-    upcoming = FollowUpFactory(due_at=start + timedelta(days=2))
-    FollowUpFactory(due_at=start + timedelta(hours=5), status="done")
-    for due, expected in (("today", today), ("overdue", overdue), ("upcoming", upcoming)):
-        response = api.get(f"/api/followups?due={due}")
-        assert response.status_code == 200
-        assert [i["id"] for i in response.json()["items"]] == [expected.public_id], due
-    assert api.get("/api/followups?due=someday").status_code == 400
-
-
-def test_followups_filters(api):
-    outreach = OutreachFactory(job=JobFactory())
-    outreach_update(outreach=outreach, actor=None, sent_at=timezone.now())
-    FollowUpFactory()
-    followup = FollowUp.objects.get(outreach=outreach)
-    for query in (
-        f"outreach_id={outreach.public_id}",
-        f"person_id={outreach.person.public_id}",
-        f"job_id={outreach.job.public_id}",
-    ):
-        items = api.get(f"/api/followups?{query}").json()["items"]
-        assert [i["id"] for i in items] == [followup.public_id], query
-    assert api.get("/api/followups?job_id=per_1").status_code == 400
-
-
-def test_dormant_candidate_after_last_attempt_and_seven_quiet_days(api):
-    job = JobFactory(stage="hr")
-    old = timezone.now() - timedelta(days=20)
-    outreach = OutreachFactory(job=job, sent_at=old)
-    Outreach.objects.filter(pk=outreach.pk).update(created_at=old)
-    FollowUpFactory(
-        job=job,
-        outreach=outreach,
-        attempt_no=2,
-        status="done",
-        completed_at=timezone.now() - timedelta(days=8),
-    )
-    fresh = JobFactory(stage="hr")
-    FollowUpFactory(
-        job=fresh, attempt_no=2, status="done", completed_at=timezone.now() - timedelta(days=2)
-    )
-    body = api.get(f"/api/jobs/{job.public_id}").json()
-    assert body["dormant_candidate"] is True
-    assert api.get(f"/api/jobs/{fresh.public_id}").json()["dormant_candidate"] is False
-    items = api.get("/api/jobs?dormant_candidate=true").json()["items"]
-    assert [i["id"] for i in items] == [job.public_id]
 
 
 # --- outcome effects ----------------------------------------------------------------------------
@@ -288,28 +230,6 @@ def test_moving_an_outreach_to_another_job_recomputes_both(api):
     api.patch(f"/api/outreaches/{body['id']}", {"job_id": second.public_id}, format="json")
     assert Job.objects.get(pk=first.pk).heat_score == 35
     assert Job.objects.get(pk=second.pk).heat_score > 35
-
-
-def test_heat_explain_returns_every_part(api):
-    job = JobFactory(stage="tech")
-    create(
-        api,
-        job_id=job.public_id,
-        person_id=PersonFactory(strength="strong").public_id,
-        outcome="positive",
-        channel="linkedin",
-        personalization_score=90,
-    )
-    body = api.get(f"/api/jobs/{job.public_id}/heat_explain").json()
-    assert body["job_id"] == job.public_id
-    assert body["stage_base"] == 65
-    assert body["outcome_points"] == 30
-    assert body["strength_points"] == 20
-    assert body["channel_points"] == 14
-    assert body["personalization_points"] == 18
-    assert body["cap"] is None
-    assert body["heat_score"] == 100 and body["heat"] == 3
-    assert api.get("/api/jobs/job_999/heat_explain").status_code == 404
 
 
 # --- stale queue --------------------------------------------------------------------------------

@@ -34,12 +34,6 @@ DASHBOARD_CSP = (
 
 
 @pytest.fixture
-def dash(client, user):
-    client.force_login(user)
-    return client
-
-
-@pytest.fixture
 def pages(db):
     outreach = OutreachFactory(body="<p>Hello <script>alert(1)</script></p>", body_type="html")
     sequence = SequenceFactory()

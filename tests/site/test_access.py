@@ -1,10 +1,13 @@
 """Nothing answers anonymous callers except the login page: every URL of the URL conf is tried,
-so a new URL cannot be forgotten."""
+so a new URL cannot be forgotten. Logging in and out, and the CSRF token session posts need."""
 
 import re
 
 import pytest
+from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests.factories import OutreachFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,8 +69,6 @@ def test_token_and_session_both_authenticate(api, client, user):
 
 
 def test_session_requests_need_csrf(user):
-    from django.test import Client
-
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     response = client.post("/api/tags", {"name": "x"})
@@ -81,3 +82,48 @@ def test_drf_create_token_command(user):
 
     call_command("drf_create_token", "alice")
     assert Token.objects.filter(user=user).exists()
+
+
+# --- login, logout, CSRF ---------------------------------------------------------------------
+
+
+def test_login_page_is_styled_and_logs_in(client):
+    UserFactory(username="bob", password="pass-word-123")
+    page = client.get("/login/")
+    assert page.status_code == 200
+    assert b"css/app.css" in page.content
+    assert b'<label for="id_username">' in page.content
+
+    wrong = client.post("/login/", {"username": "bob", "password": "nope"})
+    assert wrong.status_code == 200
+    assert "Please enter a correct username and password" in wrong.content.decode()
+
+    response = client.post("/login/", {"username": "bob", "password": "pass-word-123"})
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert client.get("/").status_code == 200
+
+
+def test_logout_is_a_post_form_with_csrf(dash):
+    html = dash.get("/").content.decode()
+    form = re.search(r'<form method="post" action="/logout/">(.*?)</form>', html, re.S)
+    assert form and "csrfmiddlewaretoken" in form.group(1)
+    assert dash.post("/logout/").status_code == 302
+    assert dash.get("/").status_code == 302  # logged out
+
+
+def test_dashboard_posts_need_the_csrf_token(user):
+    outreach = OutreachFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    url = f"/outreaches/{outreach.public_id}/transition/"
+
+    refused = client.post(url, {"transition": "start_enrichment"})
+    assert refused.status_code == 403
+
+    page = client.get(f"/outreaches/{outreach.public_id}/")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.content.decode())
+    accepted = client.post(url, {"transition": "start_enrichment", "csrfmiddlewaretoken": token[1]})
+    assert accepted.status_code == 302
+    outreach.refresh_from_db()
+    assert outreach.current_state == "enrichment"

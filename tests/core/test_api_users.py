@@ -1,3 +1,5 @@
+"""/api/users: the active users, read-only, and /api/users/me."""
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import connection

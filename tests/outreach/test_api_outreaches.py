@@ -1,4 +1,4 @@
-"""The seed-001 REST contract for outreaches."""
+"""The REST contract for outreaches: /api/outreaches."""
 
 import json
 
@@ -19,7 +19,7 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-SEED_ITEM_KEYS = {"id", "channel", "person_id", "sequence_id", "current_state"}
+CONTRACT_ITEM_KEYS = {"id", "channel", "person_id", "sequence_id", "current_state"}
 PAGINATION_KEYS = {"current_page", "per_page", "total_pages", "total_count"}
 
 
@@ -27,10 +27,10 @@ def ids_of(response):
     return [item["id"] for item in response.json()["items"]]
 
 
-# --- seed 001 examples, replayed ---------------------------------------------------------------
+# --- the REST contract's examples, replayed -----------------------------------------------------
 
 
-def test_seed_list_example(api):
+def test_list_example(api):
     sequence = SequenceFactory()
     for _ in range(55):
         OutreachFactory(state="ready", sequence=sequence)
@@ -47,7 +47,7 @@ def test_seed_list_example(api):
     }
     assert len(body["items"]) == 50
     item = body["items"][0]
-    assert set(item) >= SEED_ITEM_KEYS
+    assert set(item) >= CONTRACT_ITEM_KEYS
     assert item["id"].startswith("out_")
     assert item["person_id"].startswith("per_")
     assert item["sequence_id"] == sequence.public_id
@@ -56,18 +56,18 @@ def test_seed_list_example(api):
     assert names == sorted(names)
 
 
-def test_seed_detail_example(api):
+def test_detail_example(api):
     outreach = OutreachFactory(state="ready", sequence=SequenceFactory())
     response = api.get(f"/api/outreaches/{outreach.public_id}")
     assert response.status_code == 200
     body = response.json()
-    assert set(body) >= SEED_ITEM_KEYS
+    assert set(body) >= CONTRACT_ITEM_KEYS
     assert body["id"] == outreach.public_id
     assert body["channel"] == "email"
     assert body["current_state"] == "ready"
 
 
-def test_seed_patch_example_assigns_and_null_removes(api):
+def test_patch_example_assigns_and_null_removes(api):
     outreach = OutreachFactory()
     sequence = SequenceFactory()
     response = api.patch(
@@ -77,7 +77,7 @@ def test_seed_patch_example_assigns_and_null_removes(api):
     )
     assert response.status_code == 200
     assert response.json()["sequence_id"] == sequence.public_id
-    assert set(response.json()) >= SEED_ITEM_KEYS
+    assert set(response.json()) >= CONTRACT_ITEM_KEYS
 
     response = api.patch(
         f"/api/outreaches/{outreach.public_id}", {"sequence_id": None}, format="json"
@@ -87,7 +87,7 @@ def test_seed_patch_example_assigns_and_null_removes(api):
     assert Outreach.objects.get(pk=outreach.pk).sequence_id is None
 
 
-def test_seed_patch_example_as_form_body(api):
+def test_patch_example_as_form_body(api):
     outreach = OutreachFactory()
     sequence = SequenceFactory()
     response = api.patch(
@@ -99,7 +99,7 @@ def test_seed_patch_example_as_form_body(api):
     assert response.json()["sequence_id"] == sequence.public_id
 
 
-def test_seed_start_enrichment_example(api, user):
+def test_start_enrichment_example(api, user):
     outreach = OutreachFactory()
     response = api.patch(f"/api/outreaches/{outreach.public_id}/start_enrichment")
     assert response.status_code == 200
@@ -109,7 +109,7 @@ def test_seed_start_enrichment_example(api, user):
     assert (row.from_state, row.to_state, row.actor) == ("new", "enrichment", user)
 
 
-def test_seed_batch_assign_example(api):
+def test_batch_assign_example(api):
     outreaches = OutreachFactory.create_batch(3)
     sequence = SequenceFactory(name="Welcome Sequence")
     response = api.patch(
@@ -125,7 +125,7 @@ def test_seed_batch_assign_example(api):
     }
 
 
-def test_seed_batch_start_enrichment_example(api):
+def test_batch_start_enrichment_example(api):
     outreaches = OutreachFactory.create_batch(3)
     response = api.patch(
         "/api/outreaches/batch_start_enrichment",

@@ -1,4 +1,5 @@
-"""Seed 002's field rules on the canonical API (`/api/outreaches` create and PATCH)."""
+"""The MassProspecting-compatible API's field rules, as the canonical API applies them
+(`/api/outreaches` create and PATCH)."""
 
 import json
 import socket
@@ -234,7 +235,7 @@ def test_changing_the_type_away_from_mail_while_a_message_id_is_stored_is_400(ap
     )
 
 
-# --- the other seed 002 fields ------------------------------------------------------------
+# --- the other MassProspecting fields ---------------------------------------------------
 
 
 def test_text_fields_are_stored(api):

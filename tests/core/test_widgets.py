@@ -32,31 +32,6 @@ def test_fast_select_escapes_labels_and_values():
     assert "&lt;b&gt;x&lt;/b&gt;" in html
 
 
-def test_the_outreach_filters_use_it(client, user):
-    client.force_login(user)
-    page = client.get("/outreaches/?sequence_id=&status=ready")
-    assert page.status_code == 200
-    form = page.context["filter_form"]
-    for name in ("status", "channel", "sequence_id", "owner", "tag", "approved"):
-        assert isinstance(form.fields[name].widget, FastSelect), name
-    assert '<option value="ready" selected>' in page.content.decode()
-
-
-def test_the_batch_bar_offers_active_sequences_escaped(client, user):
-    from tests.factories import OutreachFactory, SequenceFactory
-
-    OutreachFactory()
-    active = SequenceFactory(name="<b>Cold</b> & warm", active=True)
-    SequenceFactory(name="Retired cadence", active=False)
-    client.force_login(user)
-    page = client.get("/outreaches/").content.decode()
-    batch_select = page.split('id="batch-sequence"', 1)[1].split("</select>", 1)[0]
-    escaped = "&lt;b&gt;Cold&lt;/b&gt; &amp; warm"
-    assert f'<option value="{active.pk}">{escaped}</option>' in batch_select
-    assert "Retired cadence" not in batch_select
-    assert "<b>Cold</b>" not in page
-
-
 def test_fast_select_keeps_a_list_of_choices_as_given_and_normalises_the_rest():
     given = [("", "Any"), ("a", "A")]
     assert FastSelect(choices=given).choices is given  # no copy per page of 1,500 options

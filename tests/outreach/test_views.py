@@ -1,4 +1,5 @@
-"""The outreach list (filters, sorting, pagination, batch actions, export) and detail page."""
+"""The outreach pages (list: filters, sorting, pagination, batch actions, export; detail; the
+forms) and the sequence pages."""
 
 import csv
 import html
@@ -8,10 +9,12 @@ import re
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from django.utils.safestring import SafeString
 
+from core.widgets import FastSelect
 from outreach.csv_export import defuse
-from outreach.models import Outreach, OutreachTransition
+from outreach.models import EnrichmentBatch, Outreach, OutreachTransition, Sequence
 from outreach.services.outreaches import outreach_transition
 from tests.factories import (
     CompanyFactory,
@@ -19,17 +22,12 @@ from tests.factories import (
     OutreachFactory,
     PersonFactory,
     SequenceFactory,
+    SequenceStepFactory,
     TagFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dash(client, user):
-    client.force_login(user)
-    return client
 
 
 def row_ids(html: str) -> list[str]:
@@ -196,6 +194,29 @@ def test_empty_states(dash):
         "No outreaches match these filters"
         in dash.get("/outreaches/?status=waiting").content.decode()
     )
+
+
+def test_the_outreach_filters_use_it(client, user):
+    client.force_login(user)
+    page = client.get("/outreaches/?sequence_id=&status=ready")
+    assert page.status_code == 200
+    form = page.context["filter_form"]
+    for name in ("status", "channel", "sequence_id", "owner", "tag", "approved"):
+        assert isinstance(form.fields[name].widget, FastSelect), name
+    assert '<option value="ready" selected>' in page.content.decode()
+
+
+def test_the_batch_bar_offers_active_sequences_escaped(client, user):
+    OutreachFactory()
+    active = SequenceFactory(name="<b>Cold</b> & warm", active=True)
+    SequenceFactory(name="Retired cadence", active=False)
+    client.force_login(user)
+    page = client.get("/outreaches/").content.decode()
+    batch_select = page.split('id="batch-sequence"', 1)[1].split("</select>", 1)[0]
+    escaped = "&lt;b&gt;Cold&lt;/b&gt; &amp; warm"
+    assert f'<option value="{active.pk}">{escaped}</option>' in batch_select
+    assert "Retired cadence" not in batch_select
+    assert "<b>Cold</b>" not in page
 
 
 # --- batch actions ---------------------------------------------------------------------------
@@ -476,8 +497,6 @@ def test_detail_query_count_does_not_grow_with_history(dash, user):
 
 
 def test_enrichment_batch_progress_is_polled_until_done(dash):
-    from outreach.models import EnrichmentBatch
-
     outreaches = [OutreachFactory(), OutreachFactory()]
     response = dash.post(
         "/outreaches/batch/?channel=email",
@@ -504,3 +523,171 @@ def test_enrichment_batch_progress_is_polled_until_done(dash):
 
     assert dash.get("/outreaches/enrichment-batches/enb_999/progress/").status_code == 404
     assert dash.get("/outreaches/enrichment-batches/banana/progress/").status_code == 404
+
+
+# --- forms -----------------------------------------------------------------------------------
+
+
+def outreach_data(**changes):
+    data = {
+        "channel": "email",
+        "context": "other",
+        "direction": "outgoing",
+        "personalization_score": "70",
+        "skip_repliers": "none",
+        "body_type": "plain",
+        "outcome": "none",
+    }
+    return data | changes
+
+
+def test_record_an_outreach_by_hand(dash):
+    person = PersonFactory()
+    page = dash.get(f"/outreaches/new/?person_id={person.public_id}").content.decode()
+    assert f'<option value="{person.pk}" selected>' in page
+
+    response = dash.post(
+        "/outreaches/new/",
+        outreach_data(
+            person=person.pk, outreach_type="LinkedIn_DirectMessage", subject="Hi", body="Hello"
+        ),
+    )
+    outreach = Outreach.objects.get()
+    assert response["Location"] == f"/outreaches/{outreach.public_id}/"
+    # The type implied the channel, and the company defaulted to the person's.
+    assert (outreach.channel, outreach.company_id) == ("linkedin", person.company_id)
+    assert outreach.current_state == "new"
+
+
+def test_outreach_form_maps_service_errors_to_fields(dash):
+    contradicting = dash.post(
+        "/outreaches/new/",
+        outreach_data(channel="phone", outreach_type="GMail_DirectMessage"),
+    )
+    # The channel was touched (phone), so it is checked against the type.
+    assert contradicting.context["form"].errors["channel"] == [
+        "GMail_DirectMessage is sent over email, not phone."
+    ]
+
+    message_id = dash.post("/outreaches/new/", outreach_data(message_id="<a@b>"))
+    assert message_id.context["form"].errors["message_id"] == [
+        "Only GMail_DirectMessage and Postmark_DirectMessage outreaches have a message_id."
+    ]
+
+    score = dash.post("/outreaches/new/", outreach_data(personalization_score="101"))
+    assert score.context["form"].errors["personalization_score"] == [
+        "Ensure this value is less than or equal to 100."
+    ]
+
+    url = dash.post("/outreaches/new/", outreach_data(screenshot_url="ftp://x.io/a.png"))
+    assert url.context["form"].errors["screenshot_url"] == [
+        "Enter an absolute http:// or https:// URL."
+    ]
+
+
+def test_edit_and_delete_an_outreach(dash):
+    outreach = OutreachFactory(subject="Old", state="ready")
+    data = outreach_data(
+        person=outreach.person_id, company=outreach.company_id, subject="New", approved="on"
+    )
+    assert dash.post(f"/outreaches/{outreach.public_id}/edit/", data).status_code == 302
+    outreach.refresh_from_db()
+    assert (outreach.subject, outreach.approved, outreach.current_state) == ("New", True, "ready")
+
+    response = dash.post(f"/outreaches/{outreach.public_id}/delete/", follow=True)
+    assert f"Outreach {outreach.public_id} deleted." in response.content.decode()
+    assert not Outreach.objects.exists()
+    assert dash.get(f"/outreaches/{outreach.public_id}/delete/").status_code == 405
+
+
+# --- sequences -------------------------------------------------------------------------------
+
+
+def test_sequences_show_steps_and_results(dash):
+    sequence = SequenceFactory(name="Warm intro")
+    SequenceStepFactory(sequence=sequence, position=1, subject_template="Hi {first_name}")
+    OutreachFactory(sequence=sequence, sent_at=timezone.now(), outcome="positive")
+    OutreachFactory(sequence=sequence, sent_at=timezone.now())
+
+    listing = dash.get("/sequences/").content.decode()
+    assert "Warm intro" in listing and "50 %" in listing
+
+    detail = dash.get(f"/sequences/{sequence.public_id}/").content.decode()
+    assert "Hi {first_name}" in detail
+    assert "Step 1" in detail
+
+
+def test_sequence_list_survives_many_sequences_with_constant_queries(dash):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            dash.get("/sequences/")
+        return len(queries)
+
+    SequenceFactory()
+    few = count()
+    for _ in range(10):
+        SequenceStepFactory(sequence=SequenceFactory())
+    assert count() == few
+    assert Sequence.objects.count() == 11
+
+
+def test_sequence_list_uses_the_api_filterset(dash):
+    SequenceFactory(name="Live one", active=True)
+    SequenceFactory(name="Old one", active=False)
+    inactive = dash.get("/sequences/?active=false").content.decode()
+    assert "Old one" in inactive and "Live one" not in inactive
+    assert "Live one" in dash.get("/sequences/?q=live").content.decode()
+    bad = dash.get("/sequences/?active=maybe").content.decode()
+    assert "Use true or false." in bad
+
+
+def steps_data(steps, initial=0):
+    data = {
+        "steps-TOTAL_FORMS": str(len(steps)),
+        "steps-INITIAL_FORMS": str(initial),
+        "steps-MIN_NUM_FORMS": "0",
+        "steps-MAX_NUM_FORMS": "50",
+    }
+    for i, step in enumerate(steps):
+        for key, value in step.items():
+            data[f"steps-{i}-{key}"] = value
+    return data
+
+
+def test_create_a_sequence_with_steps(dash):
+    data = {"name": "Cold intro", "description": "Three touches", "active": "on"}
+    data |= steps_data(
+        [
+            {"channel": "email", "delay_days": "0", "subject_template": "Hi"},
+            {"channel": "linkedin", "delay_days": "3", "body_template": "Following up"},
+            {"channel": "email", "delay_days": "0"},  # the blank extra row: ignored
+        ]
+    )
+    # The third row only repeats the initial values, so it counts as unchanged.
+    response = dash.post("/sequences/new/", data)
+    sequence = Sequence.objects.get()
+    assert response["Location"] == f"/sequences/{sequence.public_id}/"
+    steps = list(sequence.steps.values_list("position", "channel", "delay_days"))
+    assert steps == [(1, "email", 0), (2, "linkedin", 3)]
+
+
+def test_edit_a_sequence_replaces_its_steps_and_checks_the_name(dash):
+    SequenceFactory(name="Taken")
+    sequence = SequenceFactory(name="Mine")
+    SequenceStepFactory(sequence=sequence, position=1, channel="email")
+    SequenceStepFactory(sequence=sequence, position=2, channel="phone")
+
+    data = {"name": "Mine", "active": "on"} | steps_data(
+        [
+            {"channel": "email", "delay_days": "0", "DELETE": "on"},
+            {"channel": "phone", "delay_days": "2"},
+        ],
+        initial=2,
+    )
+    assert dash.post(f"/sequences/{sequence.public_id}/edit/", data).status_code == 302
+    assert list(sequence.steps.values_list("position", "channel", "delay_days")) == [
+        (1, "phone", 2)
+    ]
+
+    taken = dash.post(f"/sequences/{sequence.public_id}/edit/", {"name": "Taken"} | steps_data([]))
+    assert taken.context["form"].errors["name"] == ["Sequence with this Name already exists."]

@@ -1,31 +1,330 @@
+"""The contacts REST API: /api/companies and /api/people."""
+
 from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from contacts.models import Person
+from contacts.models import Company, Person
 from followups.models import FollowUp
-from tests.factories import CompanyFactory, FollowUpFactory, OutreachFactory, PersonFactory
+from jobs.models import Job
+from tests.factories import (
+    CompanyFactory,
+    FollowUpFactory,
+    JobFactory,
+    OutreachFactory,
+    PersonFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/people"
+COMPANIES = "/api/companies"
+PEOPLE = "/api/people"
 
 
-def detail(person) -> str:
-    return f"{URL}/{person.public_id}"
+def company_detail(company) -> str:
+    return f"{COMPANIES}/{company.public_id}"
 
 
-# --- list ------------------------------------------------------------------------------------
+def person_detail(person) -> str:
+    return f"{PEOPLE}/{person.public_id}"
 
 
-def test_list_answers_the_envelope_ordered_by_name(api):
+# --- companies: list -------------------------------------------------------------------------
+
+
+def test_companies_list_answers_the_envelope_ordered_by_name(api):
+    for name in ("Beta", "Acme", "Cyan"):
+        CompanyFactory(name=name)
+
+    response = api.get(COMPANIES, {"per": 2})
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["pagination"] == {
+        "current_page": 1,
+        "per_page": 2,
+        "total_pages": 2,
+        "total_count": 3,
+    }
+    assert [c["name"] for c in body["items"]] == ["Acme", "Beta"]
+    assert {"id", "name", "domain", "owner_id", "created_at", "updated_at"} <= set(body["items"][0])
+    assert body["items"][0]["id"].startswith("com_")
+
+
+def test_filter_by_owner(api, user):
+    mine = CompanyFactory(owner=user)
+    CompanyFactory()
+
+    items = api.get(COMPANIES, {"owner": f"usr_{user.pk}"}).json()["items"]
+
+    assert [c["id"] for c in items] == [mine.public_id]
+    assert items[0]["owner_id"] == f"usr_{user.pk}"
+
+
+def test_filter_by_domain_ignores_case(api):
+    acme = CompanyFactory(domain="acme.com")
+    CompanyFactory(domain="acme.org")
+
+    items = api.get(COMPANIES, {"domain": "ACME.com"}).json()["items"]
+
+    assert [c["id"] for c in items] == [acme.public_id]
+
+
+@pytest.mark.parametrize("text", ["acm", "ACME.IO"])
+def test_q_searches_name_and_domain(api, text):
+    acme = CompanyFactory(name="Acme Corp", domain="acme.io")
+    CompanyFactory(name="Globex", domain="globex.com")
+
+    items = api.get(COMPANIES, {"q": text}).json()["items"]
+
+    assert [c["id"] for c in items] == [acme.public_id]
+
+
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"owner": "alice"}, {"owner": ["Not a valid id: expected the form usr_<number>."]}),
+        ({"owner": "com_1"}, {"owner": ["Not a valid id: expected the form usr_<number>."]}),
+        ({"q": "x" * 201}, {"q": ["Ensure this value has at most 200 characters (it has 201)."]}),
+    ],
+)
+def test_bad_company_filter_values_are_400_naming_the_parameter(api, params, error):
+    response = api.get(COMPANIES, params)
+
+    assert response.status_code == 400
+    assert response.json() == error
+
+
+def test_companies_list_queries_do_not_grow_with_the_page(api):
+    for _ in range(5):
+        CompanyFactory()
+    with CaptureQueriesContext(connection) as one:
+        assert len(api.get(COMPANIES, {"per": 1}).json()["items"]) == 1
+    with CaptureQueriesContext(connection) as many:
+        assert len(api.get(COMPANIES, {"per": 200}).json()["items"]) == 5
+
+    assert len(many) == len(one)
+
+
+# --- companies: create -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Acme.COM", "acme.com"),
+        ("www.acme.com", "acme.com"),
+        ("https://WWW.Acme.com/about", "acme.com"),
+        ("", ""),
+    ],
+)
+def test_create_answers_201_with_the_domain_lower_cased_without_www(api, given, stored):
+    response = api.post(COMPANIES, {"name": "Acme", "domain": given}, format="json")
+
+    assert response.status_code == 201
+    body = response.json()
+    company = Company.objects.get()
+    assert body["id"] == company.public_id
+    assert body["domain"] == company.domain == stored
+
+
+def test_create_with_an_owner(api):
+    owner = UserFactory()
+
+    response = api.post(COMPANIES, {"name": "Acme", "owner_id": f"usr_{owner.pk}"}, format="json")
+
+    assert response.status_code == 201
+    assert response.json()["owner_id"] == f"usr_{owner.pk}"
+    assert Company.objects.get().owner == owner
+
+
+def test_create_a_company_from_a_form_body(api):
+    body = urlencode({"name": "Acme", "domain": "WWW.ACME.COM"})
+
+    response = api.post(COMPANIES, body, content_type="application/x-www-form-urlencoded")
+
+    assert response.status_code == 201
+    assert response.json()["name"] == "Acme"
+    assert response.json()["domain"] == "acme.com"
+
+
+@pytest.mark.parametrize(
+    ("payload", "error"),
+    [
+        ({"domain": "not a domain"}, {"domain": ["Enter a domain like acme.com."]}),
+        ({"domain": "localhost"}, {"domain": ["Enter a domain like acme.com."]}),
+        ({"name": ""}, {"name": ["This field may not be blank."]}),
+        ({"name": None}, {"name": ["This field may not be null."]}),
+        ({"name": "x" * 201}, {"name": ["Ensure this field has no more than 200 characters."]}),
+        ({"owner_id": "usr_999999"}, {"owner_id": ["No user with id usr_999999."]}),
+        ({"owner_id": "per_1"}, {"owner_id": ["Not a valid id: expected the form usr_<number>."]}),
+    ],
+)
+def test_bad_company_values_are_400_naming_the_field_and_nothing_is_written(api, payload, error):
+    response = api.post(COMPANIES, {"name": "Acme", **payload}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == error
+    assert not Company.objects.exists()
+
+
+def test_name_is_required(api):
+    response = api.post(COMPANIES, {"domain": "acme.com"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"name": ["This field is required."]}
+
+
+# --- companies: retrieve, update -------------------------------------------------------------
+
+
+def test_retrieve_a_company(api):
+    company = CompanyFactory(name="Acme", domain="acme.com")
+
+    response = api.get(company_detail(company))
+
+    assert response.status_code == 200
+    assert response.json()["id"] == company.public_id
+    assert response.json()["name"] == "Acme"
+    assert response.json()["owner_id"] == f"usr_{company.owner_id}"
+
+
+@pytest.mark.parametrize("bad_id", ["1", "per_1", "com_x", "com_99999999999999999999"])
+def test_malformed_company_id_in_path_is_404(api, bad_id):
+    CompanyFactory()
+
+    assert api.get(f"{COMPANIES}/{bad_id}").status_code == 404
+
+
+def test_unknown_company_is_404(api):
+    response = api.get(f"{COMPANIES}/com_999999")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+
+
+def test_patch_normalises_the_domain_and_keeps_other_fields(api):
+    company = CompanyFactory(name="Acme", domain="acme.com")
+
+    response = api.patch(company_detail(company), {"domain": "WWW.Acme.IO"}, format="json")
+
+    assert response.status_code == 200
+    assert response.json()["domain"] == "acme.io"
+    assert response.json()["name"] == "Acme"
+    company.refresh_from_db()
+    assert company.domain == "acme.io"
+
+
+def test_patch_owner_id_sets_and_removes_the_owner(api):
+    company = CompanyFactory()
+    new_owner = UserFactory()
+
+    response = api.patch(
+        company_detail(company), {"owner_id": f"usr_{new_owner.pk}"}, format="json"
+    )
+    assert response.status_code == 200
+    assert response.json()["owner_id"] == f"usr_{new_owner.pk}"
+
+    response = api.patch(company_detail(company), {"owner_id": None}, format="json")
+    assert response.status_code == 200
+    assert response.json()["owner_id"] is None
+    company.refresh_from_db()
+    assert company.owner_id is None
+
+
+def test_patch_a_company_from_a_form_body(api):
+    company = CompanyFactory(name="Acme")
+
+    response = api.patch(
+        company_detail(company),
+        urlencode({"name": "Acme Corp"}),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["name"] == "Acme Corp"
+
+
+def test_patch_with_a_bad_domain_is_400_and_changes_nothing(api):
+    company = CompanyFactory(domain="acme.com")
+
+    response = api.patch(company_detail(company), {"domain": "not a domain"}, format="json")
+
+    assert response.status_code == 400
+    assert response.json() == {"domain": ["Enter a domain like acme.com."]}
+    company.refresh_from_db()
+    assert company.domain == "acme.com"
+
+
+# --- companies: delete -----------------------------------------------------------------------
+
+
+def test_delete_answers_204_and_leaves_people_and_jobs_without_a_company(api):
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    job = JobFactory(company=company)
+
+    response = api.delete(company_detail(company))
+
+    assert response.status_code == 204
+    assert not Company.objects.filter(pk=company.pk).exists()
+    assert Person.objects.get(pk=person.pk).company_id is None
+    assert Job.objects.get(pk=job.pk).company_id is None
+
+
+def test_delete_a_company_an_outreach_names_is_409_and_deletes_nothing(api):
+    company = CompanyFactory()
+    person = PersonFactory(company=company)
+    OutreachFactory(person=person, company=company)
+
+    response = api.delete(company_detail(company))
+
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "Still referenced by 1 other record(s); remove those first."
+    }
+    assert Company.objects.filter(pk=company.pk).exists()
+    assert Person.objects.get(pk=person.pk).company_id == company.pk
+
+
+def test_delete_unknown_company_is_404(api):
+    assert api.delete(f"{COMPANIES}/com_999999").status_code == 404
+
+
+# --- companies: authentication ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", COMPANIES),
+        ("post", COMPANIES),
+        ("get", f"{COMPANIES}/com_1"),
+        ("delete", f"{COMPANIES}/com_1"),
+    ],
+)
+def test_companies_anonymous_is_401(anon, method, path):
+    company = CompanyFactory()
+
+    response = getattr(anon, method)(path)
+
+    assert response.status_code == 401
+    assert response.json() == {"detail": "Authentication credentials were not provided."}
+    assert Company.objects.filter(pk=company.pk).exists()
+
+
+# --- people: list ----------------------------------------------------------------------------
+
+
+def test_people_list_answers_the_envelope_ordered_by_name(api):
     PersonFactory(first_name="Cy", last_name="Brown")
     PersonFactory(first_name="Al", last_name="Brown")
     last = PersonFactory(first_name="Bo", last_name="Adams")
 
-    response = api.get(URL, {"per": 2})
+    response = api.get(PEOPLE, {"per": 2})
 
     assert response.status_code == 200
     body = response.json()
@@ -37,13 +336,13 @@ def test_list_answers_the_envelope_ordered_by_name(api):
     }
     assert [p["first_name"] for p in body["items"]] == ["Bo", "Al"]
     assert body["items"][0]["id"] == last.public_id
-    assert api.get(URL, {"per": 2, "page": 2}).json()["items"][0]["first_name"] == "Cy"
+    assert api.get(PEOPLE, {"per": 2, "page": 2}).json()["items"][0]["first_name"] == "Cy"
 
 
 def test_list_item_has_every_documented_field(api):
     person = PersonFactory()
 
-    item = api.get(URL).json()["items"][0]
+    item = api.get(PEOPLE).json()["items"][0]
 
     assert {
         "id",
@@ -69,7 +368,7 @@ def test_list_item_has_every_documented_field(api):
 def test_page_past_the_end_is_empty(api):
     PersonFactory()
 
-    body = api.get(URL, {"page": 5}).json()
+    body = api.get(PEOPLE, {"page": 5}).json()
 
     assert body["items"] == []
     assert body["pagination"]["total_count"] == 1
@@ -83,7 +382,7 @@ def test_a_search_is_counted_in_the_pass_that_finds_its_page(api):
     by_name = PersonFactory(first_name="Ann", last_name="Analytica", company=None)
     PersonFactory(first_name="Bob", last_name="Smith", company=None)
     with CaptureQueriesContext(connection) as queries:
-        body = api.get(URL, {"q": "analytic", "per": 2}).json()
+        body = api.get(PEOPLE, {"q": "analytic", "per": 2}).json()
     assert [p["id"] for p in body["items"]] == [by_name.public_id, by_company[0].public_id]
     assert body["pagination"]["total_count"] == 4
     statements = [q["sql"] for q in queries.captured_queries]
@@ -114,7 +413,7 @@ def test_the_people_list_reads_its_order_from_an_index(api):
     ],
 )
 def test_bad_paging_parameters_are_400_naming_them(api, params, error):
-    response = api.get(URL, params)
+    response = api.get(PEOPLE, params)
 
     assert response.status_code == 400
     assert response.json() == error
@@ -125,7 +424,7 @@ def test_filter_by_company_id(api):
     mine = PersonFactory(company=acme)
     PersonFactory()
 
-    items = api.get(URL, {"company_id": acme.public_id}).json()["items"]
+    items = api.get(PEOPLE, {"company_id": acme.public_id}).json()["items"]
 
     assert [p["id"] for p in items] == [mine.public_id]
 
@@ -134,7 +433,7 @@ def test_filter_by_status_reads_any_case(api):
     replied = PersonFactory(status="replied")
     PersonFactory(status="new")
 
-    items = api.get(URL, {"status": "REPLIED"}).json()["items"]
+    items = api.get(PEOPLE, {"status": "REPLIED"}).json()["items"]
 
     assert [p["id"] for p in items] == [replied.public_id]
 
@@ -143,7 +442,7 @@ def test_filter_by_strength(api):
     strong = PersonFactory(strength="strong")
     PersonFactory(strength="weak")
 
-    items = api.get(URL, {"strength": "strong"}).json()["items"]
+    items = api.get(PEOPLE, {"strength": "strong"}).json()["items"]
 
     assert [p["id"] for p in items] == [strong.public_id]
 
@@ -152,7 +451,7 @@ def test_filter_by_email_ignores_case(api):
     ada = PersonFactory(email="Ada@example.com")
     PersonFactory(email="bob@example.com")
 
-    items = api.get(URL, {"email": "ada@EXAMPLE.com"}).json()["items"]
+    items = api.get(PEOPLE, {"email": "ada@EXAMPLE.com"}).json()["items"]
 
     assert [p["id"] for p in items] == [ada.public_id]
 
@@ -167,7 +466,7 @@ def test_q_searches_name_email_and_company(api, text):
     )
     PersonFactory(first_name="Bob", last_name="Smith", email="bob@example.com")
 
-    items = api.get(URL, {"q": text}).json()["items"]
+    items = api.get(PEOPLE, {"q": text}).json()["items"]
 
     assert [p["id"] for p in items] == [ada.public_id]
 
@@ -194,32 +493,32 @@ def test_q_searches_name_email_and_company(api, text):
         ({"q": "x" * 201}, {"q": ["Ensure this value has at most 200 characters (it has 201)."]}),
     ],
 )
-def test_bad_filter_values_are_400_naming_the_parameter(api, params, error):
-    response = api.get(URL, params)
+def test_bad_person_filter_values_are_400_naming_the_parameter(api, params, error):
+    response = api.get(PEOPLE, params)
 
     assert response.status_code == 400
     assert response.json() == error
 
 
-def test_list_queries_do_not_grow_with_the_page(api):
+def test_people_list_queries_do_not_grow_with_the_page(api):
     for _ in range(5):
         PersonFactory()
     with CaptureQueriesContext(connection) as one:
-        assert len(api.get(URL, {"per": 1}).json()["items"]) == 1
+        assert len(api.get(PEOPLE, {"per": 1}).json()["items"]) == 1
     with CaptureQueriesContext(connection) as many:
-        assert len(api.get(URL, {"per": 200}).json()["items"]) == 5
+        assert len(api.get(PEOPLE, {"per": 200}).json()["items"]) == 5
 
     assert len(many) == len(one)
 
 
-# --- create ----------------------------------------------------------------------------------
+# --- people: create --------------------------------------------------------------------------
 
 
 def test_create_answers_201_with_contact_details_in_canonical_form(api):
     acme = CompanyFactory()
 
     response = api.post(
-        URL,
+        PEOPLE,
         {
             "first_name": "Ada",
             "last_name": "Lovelace",
@@ -247,7 +546,7 @@ def test_create_answers_201_with_contact_details_in_canonical_form(api):
 
 
 def test_phone_with_a_country_code_keeps_its_country(api):
-    response = api.post(URL, {"first_name": "Al", "phone": "+44 20 7946 0958"}, format="json")
+    response = api.post(PEOPLE, {"first_name": "Al", "phone": "+44 20 7946 0958"}, format="json")
 
     assert response.status_code == 201
     assert response.json()["phone"] == "+442079460958"
@@ -255,7 +554,7 @@ def test_phone_with_a_country_code_keeps_its_country(api):
 
 def test_create_reads_enums_in_any_case(api):
     response = api.post(
-        URL, {"first_name": "Al", "status": "Interested", "strength": ":STRONG"}, format="json"
+        PEOPLE, {"first_name": "Al", "status": "Interested", "strength": ":STRONG"}, format="json"
     )
 
     assert response.status_code == 201
@@ -263,7 +562,7 @@ def test_create_reads_enums_in_any_case(api):
     assert response.json()["strength"] == "strong"
 
 
-def test_create_from_a_form_body(api):
+def test_create_a_person_from_a_form_body(api):
     acme = CompanyFactory()
     body = urlencode(
         {
@@ -274,7 +573,7 @@ def test_create_from_a_form_body(api):
         }
     )
 
-    response = api.post(URL, body, content_type="application/x-www-form-urlencoded")
+    response = api.post(PEOPLE, body, content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 201
     assert response.json()["email"] == "ada@example.com"
@@ -283,7 +582,7 @@ def test_create_from_a_form_body(api):
 
 
 def test_create_from_a_multipart_body(api):
-    response = api.post(URL, {"first_name": "Ada", "status": "contacted"}, format="multipart")
+    response = api.post(PEOPLE, {"first_name": "Ada", "status": "contacted"}, format="multipart")
 
     assert response.status_code == 201
     assert response.json()["status"] == "contacted"
@@ -336,8 +635,8 @@ def test_create_from_a_multipart_body(api):
         ({"first_name": ["Ada"]}, {"first_name": ["Not a valid string."]}),
     ],
 )
-def test_bad_values_are_400_naming_the_field_and_nothing_is_written(api, payload, error):
-    response = api.post(URL, {"first_name": "Ada", **payload}, format="json")
+def test_bad_person_values_are_400_naming_the_field_and_nothing_is_written(api, payload, error):
+    response = api.post(PEOPLE, {"first_name": "Ada", **payload}, format="json")
 
     assert response.status_code == 400
     assert response.json() == error
@@ -345,7 +644,7 @@ def test_bad_values_are_400_naming_the_field_and_nothing_is_written(api, payload
 
 
 def test_text_that_is_no_phone_number_gets_a_clean_message(api):
-    response = api.post(URL, {"first_name": "Ada", "phone": "call me"}, format="json")
+    response = api.post(PEOPLE, {"first_name": "Ada", "phone": "call me"}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {
@@ -355,7 +654,7 @@ def test_text_that_is_no_phone_number_gets_a_clean_message(api):
 
 def test_read_only_fields_are_ignored_on_create(api):
     response = api.post(
-        URL,
+        PEOPLE,
         {"first_name": "Ada", "email_invalid": True, "last_contacted_at": "2024-01-01T00:00:00Z"},
         format="json",
     )
@@ -365,13 +664,13 @@ def test_read_only_fields_are_ignored_on_create(api):
     assert response.json()["last_contacted_at"] is None
 
 
-# --- retrieve --------------------------------------------------------------------------------
+# --- people: retrieve ------------------------------------------------------------------------
 
 
-def test_retrieve(api):
+def test_retrieve_a_person(api):
     person = PersonFactory(first_name="Ada", email="ada@example.com")
 
-    response = api.get(detail(person))
+    response = api.get(person_detail(person))
 
     assert response.status_code == 200
     assert response.json()["id"] == person.public_id
@@ -381,36 +680,36 @@ def test_retrieve(api):
 def test_retrieve_accepts_a_trailing_slash(api):
     person = PersonFactory()
 
-    assert api.get(detail(person) + "/").status_code == 200
+    assert api.get(person_detail(person) + "/").status_code == 200
 
 
 @pytest.mark.parametrize(
     "bad_id", ["42", "com_1", "per_abc", "per_", "per_0", "per_99999999999999999999", "PER_1"]
 )
-def test_malformed_id_in_path_is_404(api, bad_id):
+def test_malformed_person_id_in_path_is_404(api, bad_id):
     PersonFactory()
 
-    response = api.get(f"{URL}/{bad_id}")
+    response = api.get(f"{PEOPLE}/{bad_id}")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
 
 
-def test_unknown_id_is_404(api):
-    response = api.get(f"{URL}/per_999999")
+def test_unknown_person_is_404(api):
+    response = api.get(f"{PEOPLE}/per_999999")
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
 
 
-# --- update ----------------------------------------------------------------------------------
+# --- people: update --------------------------------------------------------------------------
 
 
 def test_patch_changes_only_the_fields_given_in_canonical_form(api):
     person = PersonFactory(first_name="Ada", title="Analyst", email="ada@example.com")
 
     response = api.patch(
-        detail(person),
+        person_detail(person),
         {"phone": "650.253.0000", "linkedin_url": "https://LinkedIn.com/in/ADA"},
         format="json",
     )
@@ -428,7 +727,7 @@ def test_patch_changes_only_the_fields_given_in_canonical_form(api):
 def test_patch_to_a_new_email_clears_the_bounce_mark(api):
     person = PersonFactory(email="old@example.com", email_invalid=True)
 
-    response = api.patch(detail(person), {"email": "new@Example.com"}, format="json")
+    response = api.patch(person_detail(person), {"email": "new@Example.com"}, format="json")
 
     assert response.status_code == 200
     assert response.json()["email"] == "new@example.com"
@@ -438,7 +737,7 @@ def test_patch_to_a_new_email_clears_the_bounce_mark(api):
 def test_patch_company_id_null_removes_the_company(api):
     person = PersonFactory()
 
-    response = api.patch(detail(person), {"company_id": None}, format="json")
+    response = api.patch(person_detail(person), {"company_id": None}, format="json")
 
     assert response.status_code == 200
     assert response.json()["company_id"] is None
@@ -446,11 +745,11 @@ def test_patch_company_id_null_removes_the_company(api):
     assert person.company_id is None
 
 
-def test_patch_from_a_form_body(api):
+def test_patch_a_person_from_a_form_body(api):
     person = PersonFactory(status="new")
 
     response = api.patch(
-        detail(person),
+        person_detail(person),
         urlencode({"status": "do_not_contact"}),
         content_type="application/x-www-form-urlencoded",
     )
@@ -463,7 +762,7 @@ def test_an_empty_company_id_in_a_form_body_removes_the_company(api):
     person = PersonFactory()
 
     response = api.patch(
-        detail(person),
+        person_detail(person),
         urlencode({"company_id": ""}),
         content_type="application/x-www-form-urlencoded",
     )
@@ -486,7 +785,7 @@ def test_an_empty_company_id_in_a_form_body_removes_the_company(api):
 def test_patch_with_bad_values_is_400_and_changes_nothing(api, payload, error):
     person = PersonFactory(email="ada@example.com", phone="", linkedin_url="")
 
-    response = api.patch(detail(person), payload, format="json")
+    response = api.patch(person_detail(person), payload, format="json")
 
     assert response.status_code == 400
     assert response.json() == error
@@ -495,7 +794,7 @@ def test_patch_with_bad_values_is_400_and_changes_nothing(api, payload, error):
 
 
 def test_patch_unknown_id_is_404(api):
-    response = api.patch(f"{URL}/per_999999", {"first_name": "X"}, format="json")
+    response = api.patch(f"{PEOPLE}/per_999999", {"first_name": "X"}, format="json")
 
     assert response.status_code == 404
 
@@ -503,19 +802,19 @@ def test_patch_unknown_id_is_404(api):
 def test_put_is_not_offered(api):
     person = PersonFactory()
 
-    response = api.put(detail(person), {"first_name": "X"}, format="json")
+    response = api.put(person_detail(person), {"first_name": "X"}, format="json")
 
     assert response.status_code == 405
 
 
-# --- delete ----------------------------------------------------------------------------------
+# --- people: delete --------------------------------------------------------------------------
 
 
 def test_delete_answers_204_and_removes_the_person_and_their_follow_ups(api):
     person = PersonFactory()
     FollowUpFactory(person=person)
 
-    response = api.delete(detail(person))
+    response = api.delete(person_detail(person))
 
     assert response.status_code == 204
     assert not Person.objects.filter(pk=person.pk).exists()
@@ -527,7 +826,7 @@ def test_delete_a_person_an_outreach_names_is_409_and_deletes_nothing(api):
     OutreachFactory(person=person)
     FollowUpFactory(person=person)
 
-    response = api.delete(detail(person))
+    response = api.delete(person_detail(person))
 
     assert response.status_code == 409
     assert response.json() == {
@@ -537,18 +836,18 @@ def test_delete_a_person_an_outreach_names_is_409_and_deletes_nothing(api):
     assert FollowUp.objects.filter(person=person).exists()
 
 
-def test_delete_unknown_id_is_404(api):
-    assert api.delete(f"{URL}/per_999999").status_code == 404
+def test_delete_unknown_person_is_404(api):
+    assert api.delete(f"{PEOPLE}/per_999999").status_code == 404
 
 
-# --- authentication --------------------------------------------------------------------------
+# --- people: authentication ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
     ("method", "path"),
-    [("get", URL), ("post", URL), ("get", f"{URL}/per_1"), ("patch", f"{URL}/per_1")],
+    [("get", PEOPLE), ("post", PEOPLE), ("get", f"{PEOPLE}/per_1"), ("patch", f"{PEOPLE}/per_1")],
 )
-def test_anonymous_is_401(anon, method, path):
+def test_people_anonymous_is_401(anon, method, path):
     PersonFactory()
 
     response = getattr(anon, method)(path)
@@ -560,7 +859,7 @@ def test_anonymous_is_401(anon, method, path):
 def test_a_wrong_token_is_401(anon):
     anon.credentials(HTTP_AUTHORIZATION="Token not-a-real-key")
 
-    response = anon.get(URL)
+    response = anon.get(PEOPLE)
 
     assert response.status_code == 401
     assert response.json() == {"detail": "Invalid token."}

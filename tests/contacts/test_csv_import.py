@@ -3,19 +3,12 @@
 import io
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contacts.csv_import import people_import_csv
 from contacts.models import Company, Person
 from tests.factories import CompanyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def dash(client, user):
-    client.force_login(user)
-    return client
 
 
 def run(text: str, **kwargs):
@@ -120,45 +113,3 @@ def test_import_query_count_is_flat_per_row(django_assert_max_num_queries):
 
 
 # --- the page --------------------------------------------------------------------------------
-
-
-def upload(name: str, text: str) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, text.encode(), content_type="text/csv")
-
-
-def test_import_page_shows_the_report(dash):
-    response = dash.post(
-        "/people/import/",
-        {"file": upload("people.csv", "first_name,email\nAnn,ann@example.com\nBad,nope\n")},
-    )
-    html = response.content.decode()
-    assert "Nothing was imported" in html
-    assert "email: " in html and "rejected" in html
-    assert "would be created" in html
-    messages = [str(m) for m in response.context["messages"]]
-    assert messages == [
-        "Nothing was imported: 1 row rejected. Fix the file, or tick "
-        "“Import the valid rows” to skip them."
-    ]
-    assert not Person.objects.exists()
-
-    response = dash.post(
-        "/people/import/",
-        {
-            "file": upload("people.csv", "first_name,email\nAnn,ann@example.com\nBad,nope\n"),
-            "skip_invalid": "on",
-        },
-    )
-    assert "Import report" in response.content.decode()
-    assert [str(m) for m in response.context["messages"]] == [
-        "Imported: 1 created, 0 updated, 1 rejected."
-    ]
-    assert Person.objects.count() == 1
-
-
-def test_import_page_reports_unreadable_files_on_the_field(dash):
-    response = dash.post("/people/import/", {"file": upload("x.csv", "a,b\n1,2\n")})
-    assert response.context["form"].errors["file"][0].startswith("No known column")
-
-    missing = dash.post("/people/import/", {})
-    assert missing.context["form"].errors["file"] == ["This field is required."]
