@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from contacts.models import Company, Person
 from followups.models import FollowUp
 from jobs.models import Job
-from outreach.models import Outreach, Sequence, SequenceStep, Tag
+from outreach.models import EnrichmentBatch, Outreach, Sequence, SequenceStep, Tag
 from outreach.services import sort_keys
 
 
@@ -105,3 +105,13 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     title = factory.Sequence(lambda n: f"Follow up {n}")
     due_at = factory.Faker("date_time_this_month", tzinfo=datetime.UTC)
+
+
+class EnrichmentBatchFactory(factory.django.DjangoModelFactory):
+    """A batch's progress row alone; run a batch through the services for its work."""
+
+    class Meta:
+        model = EnrichmentBatch
+
+    actor = factory.SubFactory(UserFactory)
+    total = 2

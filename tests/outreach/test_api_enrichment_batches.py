@@ -3,7 +3,8 @@
 import pytest
 
 from outreach.models import EnrichmentBatch, Outreach
-from tests.factories import OutreachFactory, PersonFactory
+from tests.factories import EnrichmentBatchFactory, OutreachFactory, PersonFactory
+from tests.support.api import ReadOnlyResourceCases
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +25,12 @@ BATCH_KEYS = {
     "finished_at",
     "updated_at",
 }
+
+
+class TestEnrichmentBatchesResource(ReadOnlyResourceCases):
+    path = "/api/enrichment_batches"
+    prefix = "enb"
+    make = EnrichmentBatchFactory
 
 
 def test_batch_start_enrichment_returns_the_batch_id_and_the_work_runs_after_commit(
@@ -116,16 +123,6 @@ def test_batches_are_listed_newest_first(api, user, run_tasks):
     assert [i["id"] for i in items] == [
         b.public_id for b in EnrichmentBatch.objects.order_by("-id")
     ]
-
-
-@pytest.mark.parametrize("bad", ["enb_999999", "out_1", "enb_x", "999"])
-def test_unknown_or_malformed_batch_id_is_404(api, bad):
-    response = api.get(f"/api/enrichment_batches/{bad}")
-    assert response.status_code == 404
-
-
-def test_batches_need_authentication(anon):
-    assert anon.get("/api/enrichment_batches").status_code == 401
 
 
 def test_batches_are_read_only(api, user, run_tasks):

@@ -16,6 +16,7 @@ from tests.factories import (
     TagFactory,
     UserFactory,
 )
+from tests.support.api import ResourceCases
 
 pytestmark = pytest.mark.django_db
 
@@ -25,6 +26,16 @@ PAGINATION_KEYS = {"current_page", "per_page", "total_pages", "total_count"}
 
 def ids_of(response):
     return [item["id"] for item in response.json()["items"]]
+
+
+class TestOutreachesResource(ResourceCases):
+    path = "/api/outreaches"
+    prefix = "out"
+    create_payload = {"channel": "email"}
+
+    @staticmethod
+    def make():
+        return OutreachFactory(sequence=SequenceFactory(), tag=TagFactory(), job=JobFactory())
 
 
 # --- the REST contract's examples, replayed -----------------------------------------------------
@@ -202,12 +213,6 @@ def test_each_filter(api):
         ("approved=perhaps", "approved"),
         ("sort=created_at", "sort"),
         ("direction=up", "direction"),
-        ("page=0", "page"),
-        ("page=abc", "page"),
-        ("page=-3", "page"),
-        ("per=0", "per"),
-        ("per=201", "per"),
-        ("per=1.5", "per"),
         ("q=" + "x" * 201, "q"),
         ("person_id=per_99999999999999999999999", "person_id"),
     ],
@@ -272,7 +277,7 @@ def test_ties_never_repeat_or_skip_across_pages(api):
     assert len(seen) == len(set(seen)) == 7
 
 
-def test_last_page_and_past_the_end(api):
+def test_the_last_page_holds_the_rest(api):
     OutreachFactory.create_batch(5)
     last = api.get("/api/outreaches?per=2&page=3").json()
     assert len(last["items"]) == 1
@@ -281,18 +286,6 @@ def test_last_page_and_past_the_end(api):
         "per_page": 2,
         "total_pages": 3,
         "total_count": 5,
-    }
-    past = api.get("/api/outreaches?per=2&page=9")
-    assert past.status_code == 200
-    assert past.json()["items"] == []
-    assert past.json()["pagination"]["total_count"] == 5
-
-
-def test_empty_list(api):
-    body = api.get("/api/outreaches").json()
-    assert body == {
-        "items": [],
-        "pagination": {"current_page": 1, "per_page": 50, "total_pages": 0, "total_count": 0},
     }
 
 
@@ -426,13 +419,6 @@ def test_delete_answers_ids_and_removes_history(api, user):
     }
     assert not Outreach.objects.exists()
     assert not OutreachTransition.objects.exists()
-
-
-@pytest.mark.parametrize("path_id", ["out_999", "out_abc", "per_1", "999", "out_1/"])
-def test_unknown_or_malformed_id_is_404(api, path_id):
-    assert api.get(f"/api/outreaches/{path_id}").status_code == 404
-    assert api.patch(f"/api/outreaches/{path_id}", {}, format="json").status_code == 404
-    assert api.delete(f"/api/outreaches/{path_id}").status_code == 404
 
 
 # --- transitions over HTTP ----------------------------------------------------------------------
@@ -629,9 +615,7 @@ def test_megabyte_string_is_400_not_500(api):
     assert "message_type" in response.json()
 
 
-def test_anonymous_is_refused(anon):
+def test_anonymous_cannot_run_a_transition(anon):
     outreach = OutreachFactory()
-    assert anon.get("/api/outreaches").status_code == 401
-    assert anon.get(f"/api/outreaches/{outreach.public_id}").status_code == 401
     assert anon.patch(f"/api/outreaches/{outreach.public_id}/start_enrichment").status_code == 401
     assert Outreach.objects.get(pk=outreach.pk).current_state == "new"

@@ -6,10 +6,24 @@ import pytest
 
 from outreach.models import Tag
 from tests.factories import OutreachFactory, TagFactory
+from tests.support.api import CreateCases, DetailCases, ListCases
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/tags"
+
+
+class TestTagsResource(CreateCases, DetailCases, ListCases):
+    path = URL
+    make = TagFactory
+    item_key = "name"
+    writes = ("patch", "delete")
+    create_payload = {"name": "important_lead"}
+    unknown_key = "nope"
+    not_found = {"detail": "No Tag matches the given query."}
+
+    def key_of(self, tag):
+        return tag.name
 
 
 def test_list_answers_the_envelope_ordered_by_name(api):
@@ -90,13 +104,6 @@ def test_retrieve_by_name(api, name):
     assert response.json()["name"] == name
 
 
-def test_unknown_name_is_404(api):
-    response = api.get(f"{URL}/nope")
-
-    assert response.status_code == 404
-    assert response.json() == {"detail": "No Tag matches the given query."}
-
-
 def test_a_name_with_a_nul_character_is_404(api):
     TagFactory(name="ab")
 
@@ -147,15 +154,3 @@ def test_delete_a_tag_an_outreach_carries_is_409(api):
         "detail": "Still referenced by 1 other record(s); remove those first."
     }
     assert Tag.objects.filter(name="vip").exists()
-
-
-def test_delete_unknown_name_is_404(api):
-    assert api.delete(f"{URL}/nope").status_code == 404
-
-
-@pytest.mark.parametrize(("method", "path"), [("get", URL), ("post", URL), ("get", f"{URL}/x")])
-def test_anonymous_is_401(anon, method, path):
-    response = getattr(anon, method)(path)
-
-    assert response.status_code == 401
-    assert response.json() == {"detail": "Authentication credentials were not provided."}
