@@ -2,14 +2,14 @@
 
 from django.contrib import admin
 
-from core.admin import PublicIdAdminMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, ServiceAdminMixin, WorkspaceAdminMixin
 
 from . import services
 from .models import Company, Person
 
 
 @admin.register(Company)
-class CompanyAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class CompanyAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("public_id", "name", "domain", "owner", "created_at")
     list_select_related = ("owner",)
     list_filter = (("owner", admin.EmptyFieldListFilter), "created_at")
@@ -31,7 +31,7 @@ class CompanyAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class PersonAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "public_id",
         "first_name",

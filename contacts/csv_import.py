@@ -15,6 +15,11 @@ from django.db.models.functions import Lower
 
 from core.enums import normalize_choice
 from core.errors import DomainError
+from core.scoping import workspace_scope
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
+from workspaces.selectors import workspace_for_create
 
 from . import services
 from .choices import PersonStatus, Strength
@@ -147,9 +152,16 @@ def _label(values: dict[str, Any], raw: dict[str, str]) -> str:
 
 
 def people_import_csv(
-    *, file: IO[bytes] | IO[str], actor, skip_invalid: bool = False
+    *, file: IO[bytes] | IO[str], actor, skip_invalid: bool = False, workspace=None
 ) -> ImportReport:
-    """Import people from CSV; see the module docstring for the rules."""
+    """Import people from CSV into the actor's workspace (or `workspace`), matching only its
+    people and companies; see the module docstring for the rules."""
+    require(actor, Permission.WRITE, "import people")
+    with workspace_scope(workspace_for_create(actor, workspace)):
+        return _import(file, actor, skip_invalid)
+
+
+def _import(file, actor, skip_invalid: bool) -> ImportReport:
     report = ImportReport()
     try:
         text = _read(file)
@@ -187,6 +199,17 @@ def people_import_csv(
         report.committed = skip_invalid or report.rejected == 0
         if not report.committed:
             transaction.set_rollback(True)
+        else:
+            audit.record(
+                actor=actor,
+                action=AuditAction.IMPORT,
+                object_type="import",
+                changes={
+                    "created": [None, report.created],
+                    "updated": [None, report.updated],
+                    "rejected": [None, report.rejected],
+                },
+            )
     return report
 
 

@@ -1,7 +1,8 @@
 """Dashboard forms for people and companies. They validate input; services write."""
 
 from django import forms
-from django.contrib.auth import get_user_model
+
+from workspaces.selectors import members_in_scope
 
 from .models import Company, Person
 from .normalize import (
@@ -25,7 +26,7 @@ class CompanyForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = get_user_model().objects.order_by("username")
+        self.fields["owner"].queryset = members_in_scope()
         self.fields["owner"].empty_label = "Nobody"
 
 

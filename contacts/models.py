@@ -2,7 +2,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
 
+from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
+from core.scoping import WorkspaceManager
 
 from .choices import PersonStatus, Strength
 
@@ -11,6 +13,8 @@ class Company(PublicIdMixin, models.Model):
     """An organisation people work at; its owner is the user accountable for its outreaches."""
 
     PUBLIC_ID_PREFIX = PREFIXES["company"]
+
+    workspace = workspace_field()
 
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True, default="")
@@ -23,6 +27,8 @@ class Company(PublicIdMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "companies"
@@ -40,6 +46,8 @@ class Person(PublicIdMixin, models.Model):
     """Someone we reach out to."""
 
     PUBLIC_ID_PREFIX = PREFIXES["person"]
+
+    workspace = workspace_field()
 
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
@@ -72,6 +80,8 @@ class Person(PublicIdMixin, models.Model):
     last_replied_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "people"

@@ -8,6 +8,10 @@ from django.db import transaction
 from core.bulk import update_rows
 from core.errors import InvalidInput
 from core.hooks import Hook
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require, require_delete, require_owner
+from workspaces.selectors import workspace_for_create
 
 from .choices import PersonStatus, Strength
 from .models import Company, Person
@@ -43,15 +47,24 @@ def _normalized(values: dict[str, Any], normalizers: dict) -> dict[str, Any]:
 
 
 @transaction.atomic
-def company_create(*, actor, **values: Any) -> Company:
+def company_create(*, actor, workspace=None, **values: Any) -> Company:
     """Create a company; the domain is stored lower-case without `www.`."""
-    return Company.objects.create(**_normalized(values, {"domain": normalize_domain}))
+    require(actor, Permission.WRITE, "create companies")
+    require_owner(actor, getattr(values.get("owner"), "pk", None), "give a company another owner")
+    values = _normalized(values, {"domain": normalize_domain})
+    company = Company.objects.create(workspace_id=workspace_for_create(actor, workspace), **values)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=company, changes=audit.created(values))
+    return company
 
 
 @transaction.atomic
 def company_update(*, company: Company, actor, **changes: Any) -> Company:
     """Change a company; a new name or owner is announced through `company_changed`."""
+    require(actor, Permission.WRITE, "edit companies")
+    if "owner" in changes and getattr(changes["owner"], "pk", None) != company.owner_id:
+        require_owner(actor, getattr(changes["owner"], "pk", None), "give a company another owner")
     changes = _normalized(changes, {"domain": normalize_domain})
+    before = audit.snapshot(company, changes)
     renamed = ("name" in changes and changes["name"] != company.name) or (
         "owner" in changes and getattr(changes["owner"], "pk", None) != company.owner_id
     )
@@ -61,38 +74,51 @@ def company_update(*, company: Company, actor, **changes: Any) -> Company:
         company.save(update_fields=[*changes, "updated_at"])
     if renamed:
         company_changed(company=company)
+    audit.record_update(actor, company, before, changes)
     return company
 
 
 @transaction.atomic
 def company_delete(*, company: Company, actor) -> None:
     """Delete a company; people stay, without a company. Refused while outreaches name it."""
+    require_delete(actor, {company.owner_id}, "delete companies")
+    audit.record_delete(actor, company)
     company.delete()
 
 
 @transaction.atomic
-def person_create(*, actor, **values: Any) -> Person:
+def person_create(*, actor, workspace=None, **values: Any) -> Person:
     """Create a person with email, phone (E.164) and profile links in canonical form."""
-    return Person.objects.create(**_normalized(values, _PERSON_NORMALIZERS))
+    require(actor, Permission.WRITE, "create people")
+    values = _normalized(values, _PERSON_NORMALIZERS)
+    person = Person.objects.create(workspace_id=workspace_for_create(actor, workspace), **values)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=person, changes=audit.created(values))
+    return person
 
 
 @transaction.atomic
 def person_update(*, person: Person, actor, **changes: Any) -> Person:
+    require(actor, Permission.WRITE, "edit people")
     changes = _normalized(changes, _PERSON_NORMALIZERS)
     if "email" in changes and changes["email"] != person.email:
         # A new address has not bounced, and whoever set it knew it.
         changes["email_invalid"] = False
         changes["email_inferred"] = False
+    before = audit.snapshot(person, changes)
     for name, value in changes.items():
         setattr(person, name, value)
     if changes:
         person.save(update_fields=[*changes, "updated_at"])
+    audit.record_update(actor, person, before, changes)
     return person
 
 
 @transaction.atomic
 def person_delete(*, person: Person, actor) -> None:
     """Delete a person. Refused (409) while outreaches name them."""
+    owner_id = person.company.owner_id if person.company_id else None
+    require_delete(actor, {owner_id}, "delete people")
+    audit.record_delete(actor, person)
     person.delete()
 
 

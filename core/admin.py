@@ -6,10 +6,12 @@ same way; a refusal from a service shows on the form instead of failing the requ
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpRequest
 
 from core.errors import DomainError
 from core.public_ids import try_parse_public_id
+from core.scoping import workspace_of_user
 
 
 class SearchMixin:
@@ -104,3 +106,39 @@ class ServiceAdminMixin:
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.service_delete(request, obj)
+
+
+class WorkspaceAdminMixin:
+    """The admin is the staff's one view across workspaces: a workspace column and filter, a
+    workspace to choose when adding, and shown (not changeable) afterwards."""
+
+    def get_list_filter(self, request):
+        return ("workspace", *super().get_list_filter(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return (*readonly, "workspace") if obj is not None else readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        # The model field is not editable: the form declares its own (below).
+        fields = kwargs.get("fields", flatten_fieldsets(self.get_fieldsets(request, obj)))
+        if fields is not None:
+            kwargs["fields"] = [f for f in fields if f != "workspace"]
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is not None:
+            return form_class
+        workspaces = self.model._meta.get_field("workspace").remote_field.model
+        choices = workspaces.objects.order_by("name")
+        initial = workspace_of_user(user=request.user)
+        if initial is None and len(choices[:2]) == 1:
+            initial = choices[0].pk
+        field = forms.ModelChoiceField(
+            choices, initial=initial, help_text="Where the new record belongs."
+        )
+        return type(form_class.__name__, (form_class,), {"workspace": field})
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None and self.fieldsets:
+            return [(None, {"fields": ["workspace"]}), *fieldsets]
+        return fieldsets

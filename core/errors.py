@@ -29,3 +29,9 @@ class Conflict(DomainError):
     """The request is well-formed but the current state of the data forbids it."""
 
     status_code = 409
+
+
+class Forbidden(DomainError):
+    """The caller's role does not allow the change."""
+
+    status_code = 403

@@ -15,6 +15,7 @@ PREFIXES = {
     "job": "job",
     "followup": "fup",
     "enrichment_batch": "enb",
+    "workspace": "wsp",
 }
 
 # Upper bound of a BigAutoField: larger numbers cannot name a row and would overflow the query.

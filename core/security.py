@@ -18,6 +18,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
 
+from core.context import client_ip
 from core.middleware import API_PREFIXES
 
 # --- Content-Security-Policy -----------------------------------------------------------------
@@ -81,20 +82,9 @@ class RequestBodyLimitMiddleware:
 # --- password guessing -----------------------------------------------------------------------
 
 
-def _client_ip(request) -> str:
-    """The caller's address: REMOTE_ADDR, or the header a trusted proxy sets (setting
-    LOGIN_CLIENT_IP_HEADER, e.g. HTTP_X_REAL_IP), which a direct caller cannot forge."""
-    if request is None:
-        return ""
-    header = settings.LOGIN_CLIENT_IP_HEADER
-    if header and request.META.get(header):
-        return request.META[header].split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _attempts_key(request, username: str | None) -> str:
     # Hashed: usernames and addresses are not kept in the cache in clear.
-    raw = f"{(username or '').strip().lower()}\0{_client_ip(request)}"
+    raw = f"{(username or '').strip().lower()}\0{client_ip(request)}"
     return "login-failures:" + hashlib.sha256(raw.encode()).hexdigest()
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from core.admin import PublicIdAdminMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, ServiceAdminMixin, WorkspaceAdminMixin
 from core.public_ids import PREFIXES, format_public_id
 
 from . import services
@@ -8,7 +8,7 @@ from .models import FollowUp
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class FollowUpAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "public_id",
         "title",

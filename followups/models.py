@@ -1,7 +1,9 @@
 from django.db import models
 from django.db.models import Q
 
+from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
+from core.scoping import WorkspaceManager
 
 from .choices import FollowUpKind, FollowUpStatus
 
@@ -10,6 +12,8 @@ class FollowUp(PublicIdMixin, models.Model):
     """A to-do: follow up on an outreach, or respond to a reply."""
 
     PUBLIC_ID_PREFIX = PREFIXES["followup"]
+
+    workspace = workspace_field()
 
     outreach = models.ForeignKey(
         "outreach.Outreach",
@@ -41,6 +45,8 @@ class FollowUp(PublicIdMixin, models.Model):
     completed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name = "follow-up"

@@ -12,6 +12,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import InvalidInput
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
+from workspaces.selectors import workspace_for_create
 
 from .choices import LAST_ATTEMPT, FollowUpKind, FollowUpStatus
 from .models import FollowUp
@@ -51,8 +55,9 @@ def follow_up_delay() -> timedelta:
 
 
 @transaction.atomic
-def followup_create(*, actor, **values: Any) -> FollowUp:
+def followup_create(*, actor, workspace=None, **values: Any) -> FollowUp:
     """Create a follow-up about an outreach, a person and/or a job."""
+    require(actor, Permission.WRITE, "create follow-ups")
     _check_subject(values)
     outreach = values.get("outreach")
     if outreach is not None:
@@ -65,12 +70,19 @@ def followup_create(*, actor, **values: Any) -> FollowUp:
             job=values.get("job"),
         )
     values.setdefault("due_at", timezone.now())
-    return FollowUp.objects.create(**values)
+    followup = FollowUp.objects.create(
+        workspace_id=workspace_for_create(actor, workspace), **values
+    )
+    audit.record(
+        actor=actor, action=AuditAction.CREATE, obj=followup, changes=audit.created(values)
+    )
+    return followup
 
 
 def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = "") -> FollowUp:
     """Attempt 1 of following up on a sent outreach, due `sent_at` + the follow-up delay."""
     return FollowUp.objects.create(
+        workspace_id=outreach.workspace_id,
         outreach=outreach,
         person=outreach.person,
         job=outreach.job,
@@ -86,6 +98,7 @@ def followup_create_respond(*, outreach) -> FollowUp:
     """A reply came in: answer it now."""
     who = outreach.person or outreach.company or outreach.job
     return FollowUp.objects.create(
+        workspace_id=outreach.workspace_id,
         outreach=outreach,
         person=outreach.person,
         job=outreach.job,
@@ -108,7 +121,9 @@ def followups_cancel_open(*, outreach_ids: list[int]) -> int:
 def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
     """Change a follow-up. Leaving `pending` stamps completed_at; marking an attempt before the
     last one done schedules the next attempt."""
+    require(actor, Permission.WRITE, "edit follow-ups")
     _check_subject(changes, followup)
+    audit.record_update(actor, followup, audit.snapshot(followup, changes), changes)
     status = changes.get("status")
     previous = followup.status
     if status and status != previous:
@@ -124,6 +139,7 @@ def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
         and followup.attempt_no < LAST_ATTEMPT
     ):
         FollowUp.objects.create(
+            workspace_id=followup.workspace_id,
             outreach=followup.outreach,
             person=followup.person,
             job=followup.job,
@@ -138,4 +154,6 @@ def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
 
 @transaction.atomic
 def followup_delete(*, followup: FollowUp, actor) -> None:
+    require(actor, Permission.WRITE, "delete follow-ups")
+    audit.record_delete(actor, followup)
     followup.delete()

@@ -1,14 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
-from core.admin import PublicIdAdminMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, ServiceAdminMixin, WorkspaceAdminMixin
 
 from . import services
 from .models import Job
 
 
 @admin.register(Job)
-class JobAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class JobAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "public_id",
         "title",

@@ -1,7 +1,9 @@
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
+from core.scoping import WorkspaceManager
 
 from .choices import JobStage
 
@@ -10,6 +12,8 @@ class Job(PublicIdMixin, models.Model):
     """A role being pursued at a company; its heat says how promising it is right now."""
 
     PUBLIC_ID_PREFIX = PREFIXES["job"]
+
+    workspace = workspace_field()
 
     title = models.CharField(max_length=200)
     company = models.ForeignKey(
@@ -26,6 +30,8 @@ class Job(PublicIdMixin, models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["-heat_score", "id"]

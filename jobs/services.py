@@ -6,6 +6,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.hooks import Provider
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
+from workspaces.selectors import workspace_for_create
 
 from .heat import HeatExplanation, explain_heat
 from .models import Job
@@ -36,9 +40,11 @@ def job_recompute_heat(job_id: int | None) -> None:
 
 
 @transaction.atomic
-def job_create(*, actor, **values: Any) -> Job:
+def job_create(*, actor, workspace=None, **values: Any) -> Job:
     """Create a job with its heat computed."""
-    job = Job.objects.create(**values)
+    require(actor, Permission.WRITE, "create jobs")
+    job = Job.objects.create(workspace_id=workspace_for_create(actor, workspace), **values)
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=job, changes=audit.created(values))
     job_recompute_heat(job.pk)
     job.refresh_from_db(fields=["heat_score", "heat"])
     return job
@@ -47,6 +53,8 @@ def job_create(*, actor, **values: Any) -> Job:
 @transaction.atomic
 def job_update(*, job: Job, actor, **changes: Any) -> Job:
     """Change a job; its heat follows its stage and archived flag."""
+    require(actor, Permission.WRITE, "edit jobs")
+    audit.record_update(actor, job, audit.snapshot(job, changes), changes)
     for name, value in changes.items():
         setattr(job, name, value)
     if changes:
@@ -59,4 +67,6 @@ def job_update(*, job: Job, actor, **changes: Any) -> Job:
 @transaction.atomic
 def job_delete(*, job: Job, actor) -> None:
     """Delete a job. Refused (409) while outreaches name it."""
+    require(actor, Permission.WRITE, "delete jobs")
+    audit.record_delete(actor, job)
     job.delete()

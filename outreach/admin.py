@@ -9,7 +9,7 @@ from collections import defaultdict
 from django.contrib import admin, messages
 from django.db import models
 
-from core.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin
+from core.admin import PublicIdAdminMixin, SearchMixin, ServiceAdminMixin, WorkspaceAdminMixin
 from core.batches import batch_limit
 from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
@@ -82,7 +82,7 @@ class OutreachTransitionInline(admin.TabularInline):
 
 
 @admin.register(Outreach)
-class OutreachAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class OutreachAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = (
         "public_id",
         "person",
@@ -303,7 +303,7 @@ class SequenceStepInline(admin.TabularInline):
 
 
 @admin.register(Sequence)
-class SequenceAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
+class SequenceAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("public_id", "name", "active", "created_at", "updated_at")
     list_filter = ("active",)
     search_fields = ("name", "description")
@@ -339,7 +339,7 @@ class SequenceAdmin(PublicIdAdminMixin, ServiceAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(SearchMixin, ServiceAdminMixin, admin.ModelAdmin):
+class TagAdmin(WorkspaceAdminMixin, SearchMixin, ServiceAdminMixin, admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
     fields = ("name", "created_at")

@@ -4,7 +4,9 @@ from django.db import models
 from django.db.models import Q
 from django_fsm import FSMField, FSMModelMixin, transition
 
+from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
+from core.scoping import WorkspaceManager
 
 from .choices import (
     BodyType,
@@ -38,11 +40,20 @@ is_approved.failure = "it needs approved=true"
 class Tag(models.Model):
     """A label that groups outreaches; skip_repliers=tag_only compares outreaches by tag."""
 
-    name = models.CharField(max_length=100, unique=True)
+    workspace = workspace_field()
+
+    name = models.CharField(max_length=100)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="tag_name_unique_in_workspace"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -53,14 +64,23 @@ class Sequence(PublicIdMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["sequence"]
 
-    name = models.CharField(max_length=200, unique=True)
+    workspace = workspace_field()
+
+    name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = WorkspaceManager()
+
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="sequence_name_unique_in_workspace"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -95,6 +115,8 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     """
 
     PUBLIC_ID_PREFIX = PREFIXES["outreach"]
+
+    workspace = workspace_field()
 
     # These references are indexed by the (reference, -created_at, -id) indexes of Meta, which
     # also serve every lookup by the reference alone: no single-column index besides them
@@ -193,7 +215,7 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     sort_owner = models.CharField(max_length=150, null=True, blank=True, editable=False)
     sort_sequence = models.CharField(max_length=200, null=True, blank=True, editable=False)
 
-    objects = OutreachQuerySet.as_manager()
+    objects = WorkspaceManager.from_queryset(OutreachQuerySet)()
 
     class Meta:
         verbose_name_plural = "outreaches"
@@ -377,6 +399,8 @@ class EnrichmentBatch(PublicIdMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["enrichment_batch"]
 
+    workspace = workspace_field()
+
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -396,6 +420,8 @@ class EnrichmentBatch(PublicIdMixin, models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # Set on every chunk and requeue (through UPDATE, so written explicitly there).
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = WorkspaceManager()
 
     class Meta:
         verbose_name_plural = "enrichment batches"

@@ -1,18 +1,18 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from contacts.models import Company, Person
 from core.expressions import InSubquery
+from core.scoping import WorkspaceQuerySet
 from jobs.choices import CLOSED_JOB_STAGES
 
 from .choices import UNRESOLVED_OUTCOMES
 
 
-class OutreachQuerySet(models.QuerySet):
+class OutreachQuerySet(WorkspaceQuerySet):
     def for_api(self) -> "OutreachQuerySet":
         """What one serialised outreach needs, loaded in the same query as the rows."""
         return self.select_related("tag", "company", "sequence")

@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResult, task
 
+from core.scoping import everywhere, workspace_scope
+
 from .enrichment.batches import chunked
 from .enrichment.engine import Recovery, enrich_chunk, enrichment_recover
 from .models import EnrichmentBatch
@@ -24,14 +26,23 @@ WATCH_GRACE = datetime.timedelta(seconds=30)
 
 @task()
 def enrich_outreaches(batch_id: int, outreach_ids: list[int]) -> dict[str, int]:
-    """Enrich one chunk of a batch; returns the chunk's counts."""
-    return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
+    """Enrich one chunk of a batch, inside the batch's workspace; returns the chunk's counts."""
+    workspace_id = (
+        EnrichmentBatch._base_manager.filter(pk=batch_id)
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+    if workspace_id is None:  # the batch is gone: nothing to do
+        return {}
+    with workspace_scope(workspace_id):
+        return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
 
 
 @task()
 def watch_enrichment_batch(batch_id: int) -> dict[str, int]:
     """Queue again any stuck enrichment work, then come back while this batch is open."""
-    recovery = enrichment_requeue_lost(watching=batch_id)
+    with everywhere():  # recovery groups the work by workspace itself
+        recovery = enrichment_requeue_lost(watching=batch_id)
     batch = EnrichmentBatch.objects.filter(pk=batch_id).values("finished_at", "updated_at").first()
     if batch is not None and batch["finished_at"] is None:
         schedule_watch(batch_id, after=batch["updated_at"])

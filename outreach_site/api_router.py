@@ -1,11 +1,11 @@
 from rest_framework.routers import SimpleRouter
 
 from contacts.api.views import CompanyViewSet, PersonViewSet
-from core.api.users import UserViewSet
 from followups.api.views import FollowUpViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
+from workspaces.api.views import AuditViewSet, UserViewSet
 
 # The REST contract writes paths without a trailing slash; both forms are accepted.
 router = SimpleRouter()
@@ -19,3 +19,4 @@ router.register("jobs", JobViewSet, basename="job")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("users", UserViewSet, basename="user")
 router.register("enrichment_batches", EnrichmentBatchViewSet, basename="enrichment_batch")
+router.register("audit", AuditViewSet, basename="audit")

@@ -6,11 +6,27 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
+from workspaces.selectors import membership_of
 
 
 @pytest.fixture
 def user(db):
-    return UserFactory(username="alice", first_name="Alice", last_name="Adams")
+    """Alice, an admin of the test desk (her membership read, as a request would have it)."""
+    alice = UserFactory(username="alice", first_name="Alice", last_name="Adams")
+    membership_of(alice)
+    return alice
+
+
+@pytest.fixture
+def admin_user(db, django_user_model):
+    """pytest-django's superuser, an admin of the test desk (the admin's add forms preselect it)."""
+    return UserFactory(
+        username="admin",
+        email="admin@example.com",
+        is_staff=True,
+        is_superuser=True,
+        password="password",
+    )
 
 
 @pytest.fixture

@@ -8,23 +8,68 @@ from followups.models import FollowUp
 from jobs.models import Job
 from outreach.models import EnrichmentBatch, Outreach, Sequence, SequenceStep, Tag
 from outreach.services import sort_keys
+from workspaces.choices import Role
+from workspaces.models import Membership, Workspace
+
+TEST_DESK = "Test desk"
+
+
+def default_workspace() -> Workspace:
+    """The workspace every factory uses unless told otherwise (and the `user` fixture's)."""
+    return Workspace.objects.get_or_create(name=TEST_DESK)[0]
+
+
+def workspace_of(*parents: str):
+    """A LazyAttribute: the workspace of the first parent given, else the test desk — so a row
+    made for another workspace's company lands in that workspace too."""
+
+    def pick(obj):
+        for name in parents:
+            parent = getattr(obj, name, None)
+            if parent is not None:
+                return parent.workspace
+        return default_workspace()
+
+    return factory.LazyAttribute(pick)
+
+
+class WorkspaceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Workspace
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Workspace {n}")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     password = factory.django.Password("pass-word-123")
 
+    @factory.post_generation
+    def membership(user, create, extracted, **kwargs):
+        """Every user is an admin of the test desk unless told otherwise:
+        `membership=False` (none), `membership__role="viewer"`, `membership__workspace=ws`."""
+        if not create or extracted is False:
+            return
+        workspace = kwargs.get("workspace") or default_workspace()
+        Membership.objects.update_or_create(
+            user=user, defaults={"workspace": workspace, "role": kwargs.get("role", Role.ADMIN)}
+        )
+        user.__dict__.pop("_workspace_membership", None)
+
 
 class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
 
+    workspace = factory.LazyFunction(default_workspace)
     name = factory.Sequence(lambda n: f"Company {n:04d}")
     domain = factory.Sequence(lambda n: f"company{n}.example.com")
     owner = factory.SubFactory(UserFactory)
@@ -34,6 +79,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Person
 
+    workspace = workspace_of("company")
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     company = factory.SubFactory(CompanyFactory)
@@ -44,6 +90,7 @@ class SequenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Sequence
 
+    workspace = factory.LazyFunction(default_workspace)
     name = factory.Sequence(lambda n: f"Sequence {n:04d}")
 
 
@@ -58,8 +105,9 @@ class SequenceStepFactory(factory.django.DjangoModelFactory):
 class TagFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Tag
-        django_get_or_create = ("name",)
+        django_get_or_create = ("workspace", "name")
 
+    workspace = factory.LazyFunction(default_workspace)
     name = factory.Sequence(lambda n: f"tag{n}")
 
 
@@ -67,6 +115,7 @@ class JobFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Job
 
+    workspace = workspace_of("company")
     title = factory.Faker("job")
     company = factory.SubFactory(CompanyFactory)
 
@@ -79,6 +128,7 @@ class OutreachFactory(factory.django.DjangoModelFactory):
 
     person = factory.SubFactory(PersonFactory)
     company = factory.LazyAttribute(lambda o: o.person.company if o.person else None)
+    workspace = workspace_of("person", "company", "job", "sequence")
     channel = "email"
 
     @classmethod
@@ -103,6 +153,7 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
         model = FollowUp
 
     person = factory.SubFactory(PersonFactory)
+    workspace = workspace_of("outreach", "person", "job")
     title = factory.Sequence(lambda n: f"Follow up {n}")
     due_at = factory.Faker("date_time_this_month", tzinfo=datetime.UTC)
 
@@ -114,4 +165,5 @@ class EnrichmentBatchFactory(factory.django.DjangoModelFactory):
         model = EnrichmentBatch
 
     actor = factory.SubFactory(UserFactory)
+    workspace = factory.LazyFunction(default_workspace)
     total = 2

@@ -1,8 +1,8 @@
-from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
 from core.public_ids import PREFIXES
+from workspaces.fields import MemberField
 
 from ..choices import PersonStatus, Strength
 from ..heat import contact_heat_label
@@ -11,13 +11,7 @@ from ..models import Company, Person
 
 class CompanySerializer(serializers.ModelSerializer):
     id = PublicIdField(PREFIXES["company"])
-    owner_id = PublicIdRelatedField(
-        PREFIXES["user"],
-        source="owner",
-        queryset=get_user_model().objects.all(),
-        required=False,
-        allow_null=True,
-    )
+    owner_id = MemberField(source="owner", required=False, allow_null=True)
 
     class Meta:
         model = Company

@@ -17,7 +17,7 @@ from rest_framework.authtoken.models import Token
 
 
 @cache
-def _user_by_token_sql(alias: str) -> str:
+def user_by_token_sql(alias: str) -> str:
     """SELECT the user whose token has the key %s (the statement differs only by quoting)."""
     quote = connections[alias].ops.quote_name
     users, tokens = get_user_model()._meta, Token._meta
@@ -30,13 +30,15 @@ def _user_by_token_sql(alias: str) -> str:
     )
 
 
-def user_and_token(key: str) -> tuple[AbstractBaseUser, Token] | None:
+def user_and_token(key: str, sql=None) -> tuple[AbstractBaseUser, Token] | None:
     """(user, token) of the token whose key is `key`, or None when there is none. The token
-    comes with its user attached; its other fields are loaded if asked for."""
+    comes with its user attached; its other fields are loaded if asked for. `sql(alias)` may
+    extend the statement (more columns become attributes of the user)."""
     if "\x00" in key:  # no token has one, and PostgreSQL refuses it in a parameter
         return None
     alias = router.db_for_read(Token)
-    users = get_user_model().objects.db_manager(alias).raw(_user_by_token_sql(alias), [key])
+    statement = (sql or user_by_token_sql)(alias)
+    users = get_user_model().objects.db_manager(alias).raw(statement, [key])
     user = next(iter(users), None)
     if user is None:
         return None
@@ -50,8 +52,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
 
     model = Token
 
+    sql = None  # see user_and_token
+
     def authenticate_credentials(self, key):
-        found = user_and_token(key)
+        found = user_and_token(key, self.sql)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not found[0].is_active:

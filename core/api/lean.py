@@ -20,6 +20,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from core.public_ids import format_public_id
+from core.scoping import everywhere
 
 from .fields import PublicIdField, PublicIdRelatedField, RoundedPercentField
 
@@ -133,8 +134,12 @@ class LeanSerializer:
     @cached_property
     def _values(self) -> QuerySet | None:
         # Resolving the columns and their joins once, not for every page.
+        # Made outside any workspace: each copy takes the scope of the request it serves.
         columns = self.columns()
-        return None if columns is None else self.model._default_manager.values(*columns)
+        if columns is None:
+            return None
+        with everywhere():
+            return self.model._default_manager.values(*columns)
 
     def values(self) -> QuerySet | None:
         """`model.objects.values(*columns())`, a fresh copy on each call (the one kept is never

@@ -65,6 +65,7 @@ class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
 
 class PublicIdRelatedFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "core.api.fields.PublicIdRelatedField"
+    match_subclasses = True
 
     def map_serializer_field(self, auto_schema, direction):
         field = self.target

@@ -33,9 +33,10 @@ from contacts.models import Company, Person
 from followups.models import FollowUp
 from jobs.models import Job
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from workspaces.services import workspace_get_or_create
 
 from .builder import DemoDataBuilder, SeedPlan, plan_for
-from .writer import indexes_built_after, reset_demo_data
+from .writer import DEMO_WORKSPACE, indexes_built_after, reset_demo_data
 
 DEFAULT_SEED = 42
 # From this size on, PostgreSQL loads build their indexes after the rows (see indexes_built_after).
@@ -70,12 +71,14 @@ def seed_demo(
     reset: bool = False,
     stream: TextIO | None = None,
     now: datetime.datetime | None = None,
+    workspace: str = DEMO_WORKSPACE,
 ) -> SeedResult:
     """Build a demo data set of `outreaches` outreaches in one transaction.
 
     Timestamps are relative to `now` (default: the start of today, UTC), so two runs with the
     same seed on the same day, each on an empty database (or with reset=True), write the same
-    rows. Progress goes to `stream` when given.
+    rows. Progress goes to `stream` when given. Everything lands in the workspace named
+    `workspace` (made if missing).
     """
     if outreaches < 1:
         raise ValueError("outreaches must be at least 1")
@@ -89,10 +92,11 @@ def seed_demo(
     vacuum = postgres and not connection.in_atomic_block
     tables = [connection.ops.quote_name(model._meta.db_table) for model in SEEDED_MODELS]
     with transaction.atomic():
+        target, _ = workspace_get_or_create(workspace)
         with indexes_built_after(BIG_MODELS) if rebuild else nullcontext():
             if reset:
-                reset_demo_data()
-            counts = DemoDataBuilder(plan, seed, now, stream).build()
+                reset_demo_data(target.pk)
+            counts = DemoDataBuilder(plan, seed, now, stream, target).build()
         if postgres:
             # Rows came with explicit keys: move the id sequences past them. Then fresh
             # statistics, so the planner sees the new sizes.

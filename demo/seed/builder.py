@@ -20,6 +20,8 @@ from followups.models import FollowUp
 from jobs.heat import LatestTouch, explain_heat
 from jobs.models import Job
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from workspaces.choices import Role
+from workspaces.models import Membership, Workspace
 
 from .draws import DAY, CompanyDraft, Drawing, PersonDraft, Picker, skewed_index
 from .outreaches import OutreachBuilder
@@ -44,7 +46,7 @@ from .vocabulary import (
     TITLES,
     TLDS,
 )
-from .writer import OWNER_USERNAME_PREFIX, Progress, TableWriter
+from .writer import DEMO_WORKSPACE, OWNER_USERNAME_PREFIX, Progress, TableWriter
 
 
 @dataclass(frozen=True)
@@ -75,9 +77,17 @@ def plan_for(outreaches: int) -> SeedPlan:
 class DemoDataBuilder(Drawing):
     """Generates and writes one data set; every random draw comes from one seeded Random."""
 
-    def __init__(self, plan: SeedPlan, seed: int, now: datetime.datetime, stream: TextIO | None):
+    def __init__(
+        self,
+        plan: SeedPlan,
+        seed: int,
+        now: datetime.datetime,
+        stream: TextIO | None,
+        workspace: Workspace,
+    ):
         super().__init__(random.Random(seed), now)
         self.plan = plan
+        self.workspace = workspace
         self.stream = stream
         self.counts: dict[str, int] = {}
         # Jobs are written after the outreaches, with the heat of their latest outreach.
@@ -86,7 +96,7 @@ class DemoDataBuilder(Drawing):
 
     def writer(self, model, label: str | None = None, total: int = 0) -> TableWriter:
         progress = Progress(self.stream, label, total) if label else None
-        return TableWriter(model, self.now, progress)
+        return TableWriter(model, self.now, progress, workspace_id=self.workspace.pk)
 
     def close(self, writer: TableWriter, key: str) -> None:
         writer.flush()
@@ -110,7 +120,11 @@ class DemoDataBuilder(Drawing):
         earlier run made are reused by username."""
         User = get_user_model()
         rng = self.rng
-        usernames = [f"{OWNER_USERNAME_PREFIX}{i:03d}" for i in range(1, self.plan.owners + 1)]
+        # Owners are members of the workspace, so one seeded workspace's owners are its own.
+        prefix = OWNER_USERNAME_PREFIX
+        if self.workspace.name != DEMO_WORKSPACE:
+            prefix = f"{prefix}w{self.workspace.pk}_"
+        usernames = [f"{prefix}{i:03d}" for i in range(1, self.plan.owners + 1)]
         ids = dict(User.objects.filter(username__in=usernames).values_list("username", "pk"))
         writer = self.writer(User)
         for username in usernames:
@@ -128,6 +142,14 @@ class DemoDataBuilder(Drawing):
                 }
             )
         self.close(writer, "owners")
+        members = set(
+            Membership.objects.filter(user_id__in=ids.values()).values_list("user_id", flat=True)
+        )
+        Membership.objects.bulk_create(
+            Membership(user_id=pk, workspace=self.workspace, role=Role.REP)
+            for pk in ids.values()
+            if pk not in members
+        )
         # Outreaches carry their owner's username as a sort key.
         self.usernames = {pk: name for name, pk in ids.items()}
         return [ids[name] for name in usernames]

@@ -22,8 +22,21 @@ from django.db.models import Max
 BATCH_SIZE = 5_000
 # Owners seed_demo makes have this username prefix and no usable password; a reset removes them.
 OWNER_USERNAME_PREFIX = "owner_"
+# The workspace seed_demo and bootstrap_demo load into by default.
+DEMO_WORKSPACE = "Demo"
 # The apps whose tables hold demo data; a reset empties all of them.
 DATA_APPS = ("contacts", "jobs", "outreach", "followups")
+# Deleting one workspace's rows: what points at a row goes first.
+RESET_ORDER = (
+    "followups.FollowUp",
+    "outreach.EnrichmentBatch",
+    "outreach.Outreach",
+    "jobs.Job",
+    "contacts.Person",
+    "contacts.Company",
+    "outreach.Sequence",
+    "outreach.Tag",
+)
 
 
 class Progress:
@@ -81,7 +94,13 @@ class TableWriter:
     (timestamps take `now`), so columns added to a model later still load.
     """
 
-    def __init__(self, model: type[models.Model], now: datetime.datetime, progress=None):
+    def __init__(
+        self,
+        model: type[models.Model],
+        now: datetime.datetime,
+        progress=None,
+        workspace_id: int | None = None,
+    ):
         self.model = model
         self.progress = progress
         self.postgres = connection.vendor == "postgresql"
@@ -89,7 +108,7 @@ class TableWriter:
         self.attnames = [f.attname for f in self.fields]
         self.buffer: list[tuple] = []
         self.written = 0
-        self.next_id = (model.objects.aggregate(top=Max("pk"))["top"] or 0) + 1
+        self.next_id = (model._base_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
         self.defaults: dict[str, Any] = {}
         self.callable_defaults: dict[str, Callable[[], Any]] = {}
         for f in self.fields:
@@ -102,6 +121,8 @@ class TableWriter:
                 self.defaults[f.attname] = (
                     default.value if isinstance(default, enum.Enum) else default
                 )
+        if "workspace_id" in self.attnames:
+            self.defaults["workspace_id"] = workspace_id
         # Values psycopg's COPY or sqlite3 cannot take as they are, converted per column.
         self.converters = [self._converter(f) for f in self.fields]
         quote = connection.ops.quote_name
@@ -213,9 +234,23 @@ def indexes_built_after(big_models: Iterable[type[models.Model]]) -> Iterator[No
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
 
 
-def reset_demo_data() -> None:
-    """Empty every table of the data apps (and tables pointing at them) and remove the owners
-    seed_demo made. On PostgreSQL this is one TRUNCATE, fast at any size."""
+def reset_demo_data(workspace_id: int) -> None:
+    """Empty the workspace and remove the owners seed_demo made for it. When no other workspace
+    holds data, every table of the data apps is emptied at once (on PostgreSQL one TRUNCATE,
+    fast at any size); otherwise the workspace's rows are deleted."""
+    owners = get_user_model().objects.filter(
+        username__startswith=OWNER_USERNAME_PREFIX,
+        password="!",
+        membership__workspace_id=workspace_id,
+    )
+    if any(
+        model._base_manager.exclude(workspace_id=workspace_id).exists()
+        for model in workspace_models()
+    ):
+        for label in RESET_ORDER:
+            apps.get_model(label)._base_manager.filter(workspace_id=workspace_id).delete()
+        owners.delete()
+        return
     tables = [
         model._meta.db_table
         for label in DATA_APPS
@@ -228,6 +263,13 @@ def reset_demo_data() -> None:
         # TRUNCATE refuses tables with deferred checks still pending in this transaction.
         statements = ["SET CONSTRAINTS ALL IMMEDIATE", *statements, "SET CONSTRAINTS ALL DEFERRED"]
     connection.ops.execute_sql_flush(statements)
-    get_user_model().objects.filter(
-        username__startswith=OWNER_USERNAME_PREFIX, password="!"
-    ).delete()
+    owners.delete()
+
+
+def workspace_models() -> list[type[models.Model]]:
+    return [
+        model
+        for label in DATA_APPS
+        for model in apps.get_app_config(label).get_models()
+        if any(f.name == "workspace" for f in model._meta.concrete_fields)
+    ]

@@ -3,7 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.exceptions import AuthenticationFailed
 
-from core.api.authentication import TokenAuthentication, user_and_token
+from workspaces.authentication import TokenAuthentication
 
 API_KEY_FIELD = "api_key"
 
@@ -22,12 +22,12 @@ class BodyApiKeyAuthentication(TokenAuthentication):
             return None
         if not isinstance(key, str):
             raise AuthenticationFailed("Invalid api_key.")
-        found = user_and_token(key.strip())
-        if found is None:
-            raise AuthenticationFailed("Invalid api_key.")
-        if not found[0].is_active:
-            raise AuthenticationFailed("User inactive or deleted.")
-        return found
+        try:
+            return self.authenticate_credentials(key.strip())
+        except AuthenticationFailed as exc:
+            if exc.detail == "Invalid token.":
+                raise AuthenticationFailed("Invalid api_key.") from None
+            raise
 
 
 class BodyApiKeyScheme(OpenApiAuthenticationExtension):

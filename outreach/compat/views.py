@@ -4,12 +4,11 @@
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, ValidationError
-from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.authentication import TokenAuthentication
 from core.public_ids import PREFIXES, try_parse_public_id
+from workspaces.authentication import TokenAuthentication
 
 from ..models import Outreach
 from ..services.outreaches import outreach_create, outreach_update
@@ -117,7 +116,6 @@ class CompatEndpoint(APIView):
         BodyApiKeyAuthentication,
         SessionAuthentication,
     ]
-    permission_classes = [IsAuthenticated]
     http_method_names = ["post", "options"]
 
     def handle_exception(self, exc):

@@ -10,8 +10,9 @@ from django.db import connection
 
 from core.actors import Actor, acting_user
 from core.expressions import json_ids_sql
+from core.scoping import current_workspace_id
 
-from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult
+from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach
 
 
 def chunked(ids: list[int], size: int | None = None) -> list[list[int]]:
@@ -19,12 +20,24 @@ def chunked(ids: list[int], size: int | None = None) -> list[list[int]]:
     return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
-def enrichment_batch_open(*, outreach_ids: list[int], actor: Actor) -> EnrichmentBatch:
-    """Record a batch for outreaches that just entered `enrichment`.
+def enrichment_batch_open(
+    *, outreach_ids: list[int], actor: Actor, workspace_id: int | None = None
+) -> EnrichmentBatch:
+    """Record a batch for outreaches that just entered `enrichment` (all of one workspace,
+    which the batch, and the work it queues, keeps).
 
     Call it inside the transaction that moved them, so the batch exists exactly when they moved.
     """
-    batch = EnrichmentBatch.objects.create(actor=acting_user(actor), total=len(outreach_ids))
+    workspace_id = workspace_id or current_workspace_id()
+    if workspace_id is None:
+        workspace_id = (
+            Outreach._base_manager.filter(pk=outreach_ids[0])
+            .values_list("workspace_id", flat=True)
+            .get()
+        )
+    batch = EnrichmentBatch.objects.create(
+        workspace_id=workspace_id, actor=acting_user(actor), total=len(outreach_ids)
+    )
     _insert_items(batch.pk, outreach_ids)
     return batch
 

@@ -373,9 +373,14 @@ def enrichment_recover(*, everything: bool = False) -> Recovery:
     )
     if not everything:
         orphans = orphans.filter(updated_at__lt=cutoff)
-    orphan_ids = list(orphans.order_by("pk").values_list("pk", flat=True))
-    if orphan_ids:
-        batch = enrichment_batch_open(outreach_ids=orphan_ids, actor=None)
-        recovery.orphan_batch_id = batch.pk
+    # A batch per workspace: its work runs inside that workspace.
+    by_workspace: dict[int, list[int]] = {}
+    for pk, workspace_id in orphans.order_by("pk").values_list("pk", "workspace_id"):
+        by_workspace.setdefault(workspace_id, []).append(pk)
+    for workspace_id, orphan_ids in sorted(by_workspace.items()):
+        batch = enrichment_batch_open(
+            outreach_ids=orphan_ids, actor=None, workspace_id=workspace_id
+        )
+        recovery.orphan_batch_id = recovery.orphan_batch_id or batch.pk
         recovery.plan[batch.pk] = orphan_ids
     return recovery

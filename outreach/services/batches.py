@@ -10,6 +10,9 @@ from core.actors import Actor
 from core.batches import check_batch_size
 from core.expressions import InIds
 from core.public_ids import format_public_id
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
 
 from ..exceptions import TransitionNotAllowed
 from ..models import Outreach, Sequence
@@ -40,16 +43,26 @@ def outreaches_batch_assign_sequence(
     The rows are locked in id order first, as batch transitions lock them, so an assignment and
     a transition over overlapping ids wait for each other instead of deadlocking.
     """
-    found = set(
+    require(actor, Permission.WRITE, "change outreaches")
+    found = dict(
         Outreach.objects.select_for_update()
         .filter(InIds("pk", ids))
         .order_by("pk")
-        .values_list("pk", flat=True)
+        .values_list("pk", "workspace_id")
     )
     updated = Outreach.objects.filter(InIds("pk", found)).update(
         sequence=sequence,
         updated_at=timezone.now(),
         **sort_keys.sequence_assigned(sequence=sequence),
+    )
+    audit.record_many(
+        actor=actor,
+        action=AuditAction.BATCH,
+        object_type="outreach",
+        rows=[
+            (workspace_id, format_public_id("out", pk), {"sequence": [None, sequence.public_id]})
+            for pk, workspace_id in found.items()
+        ],
     )
     not_found = [format_public_id("out", pk) for pk in ids if pk not in found]
     return BatchAssignResult(

@@ -12,17 +12,19 @@ from .transitions import BatchTransitionResult, outreaches_batch_transition
 START_ENRICHMENT = "start_enrichment"
 
 
-def enrichment_begin(*, outreach_ids: list[int], actor: Actor) -> EnrichmentBatch:
+def enrichment_begin(
+    *, outreach_ids: list[int], actor: Actor, workspace_id: int | None = None
+) -> EnrichmentBatch:
     """Outreaches just entered `enrichment` (in the caller's transaction): record their batch
     and queue its work for when that transaction commits."""
-    batch = enrichment_batch_open(outreach_ids=outreach_ids, actor=actor)
+    batch = enrichment_batch_open(outreach_ids=outreach_ids, actor=actor, workspace_id=workspace_id)
     enrichment_queue_on_commit(batch_id=batch.pk, outreach_ids=outreach_ids)
     return batch
 
 
 def after_enrichment_started(outreach: Outreach, *, actor: Actor) -> None:
     """One outreach entered `enrichment` (a single transition): it gets a batch of its own."""
-    enrichment_begin(outreach_ids=[outreach.pk], actor=actor)
+    enrichment_begin(outreach_ids=[outreach.pk], actor=actor, workspace_id=outreach.workspace_id)
 
 
 @transaction.atomic

@@ -12,6 +12,10 @@ from django.db import transaction
 from core.actors import Actor, acting_user
 from core.errors import InvalidInput
 from core.public_ids import format_public_id
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require, require_delete
+from workspaces.selectors import workspace_for_create
 
 from ..choices import MESSAGE_ID_OUTREACH_TYPES, OUTREACH_TYPE_CHANNEL, DeliveryStatus
 from ..exceptions import TransitionNotAllowed
@@ -61,6 +65,19 @@ def _check_writable(values: dict[str, Any]) -> None:
         raise InvalidInput(f"Unknown field(s): {', '.join(sorted(unknown))}.")
 
 
+def _check_role(actor: Actor, values: dict[str, Any], action: str) -> None:
+    require(actor, Permission.WRITE, action)
+    if values.get("approved") is True:
+        require(actor, Permission.ASSIGN, "approve outreaches")
+
+
+def owner_id(outreach: Outreach) -> int | None:
+    """Whose outreach it is: its company's owner, else whoever created it."""
+    if outreach.company_id is not None:
+        return outreach.company.owner_id
+    return outreach.created_by_id
+
+
 def _apply_outreach_rules(values: dict[str, Any], instance: Outreach | None = None) -> None:
     """Check and complete the values of a create or update, in place.
 
@@ -104,6 +121,7 @@ def outreach_create(
     create_follow_up: bool = True,
     follow_up_note: str = "",
     delivery_status: str | None = None,
+    workspace=None,
     **values: Any,
 ) -> Outreach:
     """Record a new outreach, with its effects: a sent one schedules follow-up attempt 1
@@ -114,10 +132,16 @@ def outreach_create(
     path of the delivery graph, one history row per step (`performed` = run, perform), with
     the usual checks: an outreach that may not be contacted ends `aborted`."""
     _check_writable(values)
+    _check_role(actor, values, "create outreaches")
     _apply_outreach_rules(values)
-    outreach = Outreach(created_by=acting_user(actor), **values)
+    outreach = Outreach(
+        workspace_id=workspace_for_create(actor, workspace), created_by=acting_user(actor), **values
+    )
     sort_keys.copy_onto(outreach)
     outreach.save()
+    audit.record(
+        actor=actor, action=AuditAction.CREATE, obj=outreach, changes=audit.created(values)
+    )
     effects.after_outreach_written(
         outreach,
         before=None,
@@ -144,9 +168,11 @@ def outreach_update(
     different fields both survive. Effects as for outreach_create, for what changed.
     `delivery_status` goes through outreach_set_delivery_status (one transition or 409)."""
     _check_writable(changes)
+    _check_role(actor, changes, "edit outreaches")
     locked = lock(outreach)
     before = effects.effects_snapshot(locked)
     _apply_outreach_rules(changes, locked)
+    audit.record_update(actor, locked, audit.snapshot(locked, changes), changes)
     for name, value in changes.items():
         setattr(locked, name, value)
     if changes:
@@ -171,6 +197,8 @@ def outreach_update(
 def outreach_delete(*, outreach: Outreach, actor: Actor) -> dict[str, str | None]:
     """Delete an outreach and its history, cancel its open follow-ups and recompute its job's
     heat; answers which job and person it concerned."""
+    require_delete(actor, {owner_id(outreach)}, "delete outreaches")
+    audit.record_delete(actor, outreach)
     result = {
         "deleted_id": outreach.public_id,
         "job_id": format_public_id("job", outreach.job_id),
@@ -212,6 +240,7 @@ def _transition(
     """Lock, check and run one transition, then start what it causes. Returns the outreach
     and, when the contact check refused the move (and delivery was aborted instead), why."""
     spec = transition_spec(name)
+    require(actor, Permission.WRITE, "move outreaches")
     locked = lock(outreach)
     check(locked, spec)
     if name in CONTACT_CHECKED_TRANSITIONS:
@@ -219,7 +248,14 @@ def _transition(
         if refusal is not None:
             abort_delivery(locked, reason=refusal, refused=name, actor=actor)
             return locked, refusal
+    before = getattr(locked, spec.field)
     move(locked, spec=spec, actor=actor, metadata=metadata)
+    audit.record(
+        actor=actor,
+        action=AuditAction.TRANSITION,
+        obj=locked,
+        changes={spec.field: [before, getattr(locked, spec.field)], "transition": [None, name]},
+    )
     if name == START_ENRICHMENT:
         after_enrichment_started(locked, actor=actor)
     if spec.field == DELIVERY_FIELD and spec.target == DeliveryStatus.PERFORMED:

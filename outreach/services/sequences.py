@@ -7,9 +7,23 @@ from django.db import transaction
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
 from core.public_ids import format_public_id
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
+from workspaces.selectors import workspace_for_create
 
 from ..models import Sequence, SequenceStep, Tag
 from . import sort_keys
+
+
+def _check_name_free(model, name: str, workspace_id: int, instance=None) -> None:
+    """Names are unique per workspace; a taken one is a 400 on `name`."""
+    taken = model._base_manager.filter(workspace_id=workspace_id, name=name)
+    if instance is not None:
+        taken = taken.exclude(pk=instance.pk)
+    if taken.exists():
+        noun = model._meta.verbose_name
+        raise InvalidInput(f"{noun} with this name already exists.", field="name")
 
 
 def sequence_get(pk: int) -> Sequence:
@@ -20,10 +34,19 @@ def sequence_get(pk: int) -> Sequence:
 
 
 @transaction.atomic
-def sequence_create(*, actor: Actor, steps: list[dict] | None = None, **values: Any) -> Sequence:
+def sequence_create(
+    *, actor: Actor, workspace=None, steps: list[dict] | None = None, **values: Any
+) -> Sequence:
     """Create a sequence with its ordered steps."""
-    sequence = Sequence.objects.create(**values)
+    require(actor, Permission.CONFIGURE, "manage sequences")
+    workspace_id = workspace_for_create(actor, workspace)
+    _check_name_free(Sequence, values.get("name", ""), workspace_id)
+    sequence = Sequence.objects.create(workspace_id=workspace_id, **values)
     sequence_replace_steps(sequence=sequence, steps=steps or [])
+    changes = audit.created(values)
+    if steps:
+        changes["steps"] = [None, len(steps)]
+    audit.record(actor=actor, action=AuditAction.CREATE, obj=sequence, changes=changes)
     return sequence
 
 
@@ -32,7 +55,11 @@ def sequence_update(
     *, sequence: Sequence, actor: Actor, steps: list[dict] | None = None, **changes: Any
 ) -> Sequence:
     """Change a sequence; when `steps` is given it replaces the steps as a whole."""
+    require(actor, Permission.CONFIGURE, "manage sequences")
     renamed = "name" in changes and changes["name"] != sequence.name
+    if renamed:
+        _check_name_free(Sequence, changes["name"], sequence.workspace_id, sequence)
+    before = audit.snapshot(sequence, changes)
     for name, value in changes.items():
         setattr(sequence, name, value)
     if changes:
@@ -40,7 +67,10 @@ def sequence_update(
     if renamed:
         sort_keys.sequence_renamed(sequence=sequence)
     if steps is not None:
+        before["steps"] = sequence.steps.count()
         sequence_replace_steps(sequence=sequence, steps=steps)
+        changes = {**changes, "steps": len(steps)}
+    audit.record_update(actor, sequence, before, changes)
     return sequence
 
 
@@ -56,6 +86,8 @@ def sequence_replace_steps(*, sequence: Sequence, steps: list[dict]) -> None:
 @transaction.atomic
 def sequence_delete(*, sequence: Sequence, actor: Actor) -> None:
     """Delete a sequence; its outreaches keep going without one."""
+    require(actor, Permission.CONFIGURE, "manage sequences")
+    audit.record_delete(actor, sequence)
     sort_keys.sequence_removed(sequence=sequence)
     sequence.delete()
 
@@ -66,15 +98,35 @@ def _check_tag_name(name: str) -> None:
 
 
 @transaction.atomic
-def tag_create(*, actor: Actor, name: str) -> Tag:
+def tag_create(*, actor: Actor, name: str, workspace=None) -> Tag:
+    require(actor, Permission.CONFIGURE, "manage tags")
     _check_tag_name(name)
-    return Tag.objects.create(name=name)
+    workspace_id = workspace_for_create(actor, workspace)
+    _check_name_free(Tag, name, workspace_id)
+    tag = Tag.objects.create(workspace_id=workspace_id, name=name)
+    audit.record(
+        actor=actor,
+        action=AuditAction.CREATE,
+        obj=tag,
+        object_id=name,
+        changes={"name": [None, name]},
+    )
+    return tag
 
 
 @transaction.atomic
 def tag_update(*, tag: Tag, actor: Actor, **changes: Any) -> Tag:
+    require(actor, Permission.CONFIGURE, "manage tags")
     if "name" in changes:
         _check_tag_name(changes["name"])
+        _check_name_free(Tag, changes["name"], tag.workspace_id, tag)
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=tag,
+        object_id=tag.name,
+        changes=audit.diff(audit.snapshot(tag, changes), changes),
+    )
     for name, value in changes.items():
         setattr(tag, name, value)
     tag.save()
@@ -83,4 +135,12 @@ def tag_update(*, tag: Tag, actor: Actor, **changes: Any) -> Tag:
 
 @transaction.atomic
 def tag_delete(*, tag: Tag, actor: Actor) -> None:
+    require(actor, Permission.CONFIGURE, "manage tags")
+    audit.record(
+        actor=actor,
+        action=AuditAction.DELETE,
+        obj=tag,
+        object_id=tag.name,
+        changes={"name": [tag.name, None]},
+    )
     tag.delete()

@@ -15,6 +15,9 @@ from django.utils import timezone
 from core.actors import Actor, acting_user
 from core.expressions import InIds
 from core.public_ids import format_public_id
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
 
 from ..choices import DeliveryStatus
 from ..exceptions import TransitionNotAllowed
@@ -120,18 +123,22 @@ def outreaches_batch_transition(
     outreach's own result that way).
     """
     spec = transition_spec(name)
+    require(actor, Permission.WRITE, "move outreaches")
     if spec.has_conditions:
         raise ValueError(f"{name} has conditions and cannot run as a batch")
     if name in ONE_AT_A_TIME_TRANSITIONS:
         raise ValueError(f"{name} checks or affects each outreach; use outreach_transition")
     # An id named twice moves once, as it would one at a time.
     ids = list(dict.fromkeys(ids))
-    states = dict(
+    locked = (
         Outreach.objects.select_for_update()
         .filter(InIds("pk", ids))
         .order_by("pk")
-        .values_list("pk", spec.field)
+        .values_list("pk", spec.field, "workspace_id")
     )
+    states, workspaces = {}, {}
+    for pk, state, workspace_id in locked:
+        states[pk], workspaces[pk] = state, workspace_id
     eligible = [pk for pk in ids if states.get(pk) in spec.sources]
     skipped = []
     for pk in ids:
@@ -159,6 +166,19 @@ def outreaches_batch_transition(
             ],
             actor=actor,
             at=now,
+        )
+        audit.record_many(
+            actor=actor,
+            action=AuditAction.TRANSITION,
+            object_type="outreach",
+            rows=[
+                (
+                    workspaces[pk],
+                    format_public_id("out", pk),
+                    {spec.field: [states[pk], spec.target], "transition": [None, name]},
+                )
+                for pk in eligible
+            ],
         )
     return BatchTransitionResult(transition=name, success_ids=eligible, skipped=skipped)
 

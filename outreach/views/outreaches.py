@@ -5,7 +5,6 @@ import copy
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,6 +17,7 @@ from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 from core.widgets import FastSelect, options_html
 from jobs.models import Job
+from workspaces.selectors import members_in_scope
 
 from .. import selectors
 from ..csv_export import export_lines
@@ -69,7 +69,7 @@ class OutreachListView(FilteredListView):
                 ),
             ]
         )
-        users = get_user_model().objects.order_by("username")
+        users = members_in_scope()
         fields["owner"].widget = FastSelect(
             choices=[
                 ("", "Anyone"),

@@ -8,8 +8,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
-from core.api.authentication import TokenAuthentication
 from tests.factories import UserFactory
+from workspaces.authentication import TokenAuthentication
+from workspaces.selectors import membership_of
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +28,8 @@ def test_a_token_gives_its_user_and_itself_as_drf_does(token):
     with CaptureQueriesContext(connection) as queries:
         user, found = TokenAuthentication().authenticate_credentials(token.key)
         assert found.user is user  # attached: no query to reach it
-    assert len(queries) == 1
+        assert membership_of(user).workspace_id == token.user.membership.workspace_id
+    assert len(queries) == 1  # the membership came with the user
     drf_user, drf_token = drf.TokenAuthentication().authenticate_credentials(token.key)
     # Every field as the ORM reads it (booleans and dates converted on SQLite too).
     assert _fields(user) == _fields(drf_user)

@@ -323,11 +323,22 @@ def test_seed_command_shows_progress_and_a_summary(command):
 
 
 def test_seed_command_refuses_to_mix_with_existing_outreaches_without_reset(command):
-    OutreachFactory()
-    with pytest.raises(CommandError, match="already has outreaches; pass --reset"):
-        command("seed_demo", "--outreaches", "50")
-    command("seed_demo", "--outreaches", "50", "--reset")
+    OutreachFactory()  # in the test desk
+    with pytest.raises(CommandError, match="'Test desk' already has outreaches; pass --reset"):
+        command("seed_demo", "--outreaches", "50", "--workspace", "Test desk")
+    command("seed_demo", "--outreaches", "50", "--workspace", "Test desk", "--reset")
     assert Outreach.objects.count() == 50
+
+
+def test_seed_command_loads_into_its_own_workspace_and_resets_only_that_one(command):
+    kept = OutreachFactory()  # in the test desk
+    command("seed_demo", "--outreaches", "50")
+    command("seed_demo", "--outreaches", "60", "--reset")
+    assert Outreach.objects.filter(workspace__name="Demo").count() == 60
+    assert list(Outreach.objects.filter(workspace__name="Test desk")) == [kept]
+    owners = get_user_model().objects.filter(username__startswith="owner_")
+    assert owners.exists()
+    assert set(owners.values_list("membership__workspace__name", flat=True)) == {"Demo"}
 
 
 def test_seed_command_rejects_a_size_below_one(command):

@@ -22,7 +22,7 @@ from outreach.models import (
 from outreach.services.enrichment import outreaches_batch_start_enrichment
 from outreach.services.outreaches import outreach_delete, outreach_transition
 from outreach.tasks import enrichment_requeue_lost, watch_enrichment_batch
-from tests.factories import CompanyFactory, OutreachFactory, PersonFactory
+from tests.factories import CompanyFactory, OutreachFactory, PersonFactory, default_workspace
 
 pytestmark = pytest.mark.django_db
 
@@ -600,10 +600,12 @@ def build_outreaches(count: int, companies: int = 10) -> list[int]:
     """`count` outreaches whose people need their email inferred, at `companies` domains with
     colleagues, built in bulk."""
     firms = Company.objects.bulk_create(
-        Company(name=f"Firm {n}", domain=f"firm{n}.example") for n in range(companies)
+        Company(workspace=default_workspace(), name=f"Firm {n}", domain=f"firm{n}.example")
+        for n in range(companies)
     )
     Person.objects.bulk_create(
         Person(
+            workspace=firm.workspace,
             company=firm,
             first_name=first,
             last_name=last,
@@ -614,6 +616,7 @@ def build_outreaches(count: int, companies: int = 10) -> list[int]:
     )
     people = Person.objects.bulk_create(
         Person(
+            workspace=firms[0].workspace,
             company=firms[n % companies],
             first_name=f"Zoë{n}",
             last_name=f"Núñez-{n}",
@@ -622,7 +625,8 @@ def build_outreaches(count: int, companies: int = 10) -> list[int]:
         for n in range(count)
     )
     outreaches = Outreach.objects.bulk_create(
-        Outreach(person=person, company=person.company, channel="email") for person in people
+        Outreach(workspace=person.workspace, person=person, company=person.company, channel="email")
+        for person in people
     )
     return [o.pk for o in outreaches]
 

@@ -690,4 +690,4 @@ def test_edit_a_sequence_replaces_its_steps_and_checks_the_name(dash):
     ]
 
     taken = dash.post(f"/sequences/{sequence.public_id}/edit/", {"name": "Taken"} | steps_data([]))
-    assert taken.context["form"].errors["name"] == ["Sequence with this Name already exists."]
+    assert taken.context["form"].errors["name"] == ["sequence with this name already exists."]

@@ -39,7 +39,13 @@ def test_the_fsm_offers_batch_transitions_on_both_fields():
 
 def _create(person, rows) -> list[Outreach]:
     return Outreach.objects.bulk_create(
-        Outreach(person=person, company=person.company, current_state=s, delivery_status=d)
+        Outreach(
+            workspace=person.workspace,
+            person=person,
+            company=person.company,
+            current_state=s,
+            delivery_status=d,
+        )
         for s, d in rows
     )
 

@@ -119,8 +119,9 @@ def test_batch_transition_queries_do_not_grow_with_the_batch(user, name):
         assert result.success_count == size
         counts.append(len(work(queries)))
     assert counts[0] == counts[1]
-    # Lock and read, UPDATE, history; start_enrichment also opens its batch and items.
-    assert counts[0] == (5 if name == "start_enrichment" else 3)
+    # Lock and read, UPDATE, history, audit; start_enrichment also opens its batch and items
+    # (its workspace read from its first outreach: a service called outside a request).
+    assert counts[0] == (7 if name == "start_enrichment" else 4)
 
 
 def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
@@ -133,14 +134,15 @@ def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
         assert result.updated_count == size
         assert result.not_found == ["out_1000000000"]
         counts.append(len(work(queries)))
-    assert counts == [2, 2]  # lock and read, UPDATE (the sort key included)
+    assert counts == [3, 3]  # lock and read, UPDATE (the sort key included), audit
 
 
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("batch_assign", 4),  # token, the sequence, lock and read, UPDATE
-        ("batch_start_enrichment", 6),  # token, lock and read, UPDATE, history, batch, items
+        ("batch_assign", 5),  # token, the sequence, lock and read, UPDATE, audit
+        # token, lock and read, UPDATE, history, audit, batch, items
+        ("batch_start_enrichment", 7),
     ],
 )
 def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):

@@ -19,7 +19,7 @@ from outreach.models import EnrichmentBatchItem, Outreach, OutreachTransition
 from outreach.services.batches import outreaches_batch_assign_sequence
 from outreach.services.enrichment import outreaches_batch_start_enrichment
 from outreach.services.outreaches import outreach_transition
-from tests.factories import OutreachFactory, SequenceFactory
+from tests.factories import OutreachFactory, SequenceFactory, default_workspace
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -55,7 +55,10 @@ def slices(rng, ids, count, size):
 
 
 def outreaches(count=OUTREACHES):
-    Outreach.objects.bulk_create(Outreach(channel="email") for _ in range(count))
+    workspace = default_workspace()
+    Outreach.objects.bulk_create(
+        Outreach(workspace=workspace, channel="email") for _ in range(count)
+    )
     return list(Outreach.objects.order_by("pk").values_list("pk", flat=True))
 
 

@@ -127,6 +127,7 @@ def server(tmp_path_factory):
     manage(
         "createsuperuser", "--noinput", "--username", "ops", "--email", "ops@example.com", env=env
     )
+    manage("workspace", "create", "Operations", "--admin", "ops", env=env)
     created = manage("drf_create_token", "ops", env=env).stdout
     token = re.search(r"Generated token (\w+)", created).group(1)
 

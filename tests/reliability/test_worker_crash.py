@@ -29,10 +29,13 @@ SEED = f"""
 from contacts.models import Company, Person
 from outreach.models import Outreach
 from outreach.services.enrichment import outreaches_batch_start_enrichment
+from workspaces.models import Workspace
 
-company = Company.objects.create(name="Acme", domain="acme.example")
+workspace = Workspace.objects.create(name="Crash desk")
+company = Company.objects.create(workspace=workspace, name="Acme", domain="acme.example")
 people = Person.objects.bulk_create(
     Person(
+        workspace=workspace,
         first_name=f"First{{n}}",
         last_name=f"Last{{n}}",
         company=company,
@@ -43,7 +46,7 @@ people = Person.objects.bulk_create(
     for n in range({OUTREACHES})
 )
 Outreach.objects.bulk_create(
-    Outreach(person=p, company=company, channel="email" if n % 4 else "phone")
+    Outreach(workspace=workspace, person=p, company=company, channel="email" if n % 4 else "phone")
     for n, p in enumerate(people)
 )
 ids = list(Outreach.objects.values_list("pk", flat=True))

@@ -14,7 +14,11 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from demo.seed import DEFAULT_SEED, seed_demo
+from demo.seed.writer import DEMO_WORKSPACE
 from outreach.models import Outreach
+from workspaces.choices import Role
+from workspaces.selectors import membership_of
+from workspaces.services import member_add, workspace_get_or_create
 
 DEMO_USERNAME = "demo"
 DEFAULT_DEMO_PASSWORD = "demo-pass-2024"
@@ -44,6 +48,14 @@ def ensure_demo_user(*, username: str, password: str) -> tuple[object, Token, bo
     if changed:
         user.save(update_fields=changed)
     token, _ = Token.objects.get_or_create(user=user)
+    # The demo user is an admin of the workspace the demo data is loaded into.
+    workspace, _ = workspace_get_or_create(DEMO_WORKSPACE)
+    membership = membership_of(user)
+    if membership is None or (membership.workspace_id, membership.role) != (
+        workspace.pk,
+        Role.ADMIN,
+    ):
+        member_add(workspace=workspace, user=user, role=Role.ADMIN, actor=None)
     return user, token, created
 
 
@@ -80,7 +92,7 @@ class Command(BaseCommand):
         user, token, created = ensure_demo_user(username=DEMO_USERNAME, password=password)
 
         loaded = None
-        if not no_data and not Outreach.objects.exists():
+        if not no_data and not Outreach._base_manager.exists():  # an empty database only
             # The raw stream: the progress bar redraws its line with \r, without newlines.
             stream = self.stderr._out if options["verbosity"] > 0 else None
             loaded = seed_demo(outreaches=outreaches, seed=DEFAULT_SEED, stream=stream)

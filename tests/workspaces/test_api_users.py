@@ -1,9 +1,9 @@
-"""/api/users: the active users, read-only, and /api/users/me."""
+"""/api/users: the active members of one's workspace, read-only, and /api/users/me."""
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, WorkspaceFactory
 from tests.support.api import ReadOnlyResourceCases
 
 pytestmark = pytest.mark.django_db
@@ -22,6 +22,8 @@ def test_list_answers_the_envelope_of_active_users_by_username(api, user):
     carol = UserFactory(username="carol", first_name="", last_name="")
     bob = UserFactory(username="bob", first_name="Bob", last_name="Brown")
     UserFactory(username="zed", is_active=False)
+    UserFactory(username="xavier", membership__workspace=WorkspaceFactory(name="Elsewhere"))
+    UserFactory(username="yves", membership=False)
 
     response = api.get(URL, {"per": 2})
 
@@ -34,19 +36,27 @@ def test_list_answers_the_envelope_of_active_users_by_username(api, user):
         "total_count": 3,
     }
     assert body["items"] == [
-        {"id": f"usr_{user.pk}", "username": "alice", "name": "Alice Adams"},
-        {"id": f"usr_{bob.pk}", "username": "bob", "name": "Bob Brown"},
+        {"id": f"usr_{user.pk}", "username": "alice", "name": "Alice Adams", "role": "admin"},
+        {"id": f"usr_{bob.pk}", "username": "bob", "name": "Bob Brown", "role": "admin"},
     ]
     last = api.get(URL, {"per": 2, "page": 2}).json()["items"]
     # Without a full name, the username stands in.
-    assert last == [{"id": f"usr_{carol.pk}", "username": "carol", "name": "carol"}]
+    assert last == [
+        {"id": f"usr_{carol.pk}", "username": "carol", "name": "carol", "role": "admin"}
+    ]
 
 
 def test_me_is_the_authenticated_user(api, user):
     response = api.get(f"{URL}/me")
 
     assert response.status_code == 200
-    assert response.json() == {"id": f"usr_{user.pk}", "username": "alice", "name": "Alice Adams"}
+    assert response.json() == {
+        "id": f"usr_{user.pk}",
+        "username": "alice",
+        "name": "Alice Adams",
+        "role": "admin",
+        "workspace_id": f"wsp_{user.membership.workspace_id}",
+    }
 
 
 def test_me_works_for_a_session_login_too(client, user):
@@ -59,12 +69,23 @@ def test_me_works_for_a_session_login_too(client, user):
 
 
 def test_retrieve_by_prefixed_id(api):
-    bob = UserFactory(username="bob", first_name="Bob", last_name="Brown")
+    bob = UserFactory(username="bob", first_name="Bob", last_name="Brown", membership__role="rep")
 
     response = api.get(f"{URL}/usr_{bob.pk}")
 
     assert response.status_code == 200
-    assert response.json() == {"id": f"usr_{bob.pk}", "username": "bob", "name": "Bob Brown"}
+    assert response.json() == {
+        "id": f"usr_{bob.pk}",
+        "username": "bob",
+        "name": "Bob Brown",
+        "role": "rep",
+    }
+
+
+def test_a_user_of_another_workspace_is_404(api):
+    other = UserFactory(membership__workspace=WorkspaceFactory(name="Elsewhere"))
+
+    assert api.get(f"{URL}/usr_{other.pk}").status_code == 404
 
 
 def test_an_inactive_user_is_404(api):

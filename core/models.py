@@ -1,0 +1,11 @@
+"""Model pieces shared by every app."""
+
+from django.db import models
+
+
+def workspace_field() -> models.ForeignKey:
+    """The workspace a row belongs to (see core.scoping). Deleting a workspace that still holds
+    rows is refused."""
+    return models.ForeignKey(
+        "workspaces.Workspace", on_delete=models.PROTECT, related_name="+", editable=False
+    )
