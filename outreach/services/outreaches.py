@@ -71,13 +71,6 @@ def _check_role(actor: Actor, values: dict[str, Any], action: str) -> None:
         require(actor, Permission.ASSIGN, "approve outreaches")
 
 
-def owner_id(outreach: Outreach) -> int | None:
-    """Whose outreach it is: its company's owner, else whoever created it."""
-    if outreach.company_id is not None:
-        return outreach.company.owner_id
-    return outreach.created_by_id
-
-
 def _apply_outreach_rules(values: dict[str, Any], instance: Outreach | None = None) -> None:
     """Check and complete the values of a create or update, in place.
 
@@ -197,7 +190,7 @@ def outreach_update(
 def outreach_delete(*, outreach: Outreach, actor: Actor) -> dict[str, str | None]:
     """Delete an outreach and its history, cancel its open follow-ups and recompute its job's
     heat; answers which job and person it concerned."""
-    require_delete(actor, {owner_id(outreach)}, "delete outreaches")
+    require_delete(actor, {outreach.owner_pk}, "delete outreaches")
     audit.record_delete(actor, outreach)
     result = {
         "deleted_id": outreach.public_id,
