@@ -23,16 +23,30 @@ FIELD_ERRORS = OpenApiResponse(
     description="Bad input: each key names the field or parameter at fault.",
 )
 UNAUTHENTICATED = OpenApiResponse(ErrorDetailSerializer, description="No or invalid credentials.")
-NOT_FOUND = OpenApiResponse(ErrorDetailSerializer, description="No object with that id.")
+FORBIDDEN = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="Not a member of any workspace, or the role may not do this (the message names "
+    "the role and the action).",
+)
+NOT_FOUND = OpenApiResponse(
+    ErrorDetailSerializer, description="No object with that id in your workspace."
+)
 CONFLICT = OpenApiResponse(
     ErrorDetailSerializer, description="The current state does not allow this change."
 )
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_tags(self) -> list[str]:
+        """Operations are grouped by resource: `/api/outreaches/…` under `outreaches`."""
+        segments = [part for part in self.path.split("/") if part]
+        if len(segments) >= 2 and segments[0] == "api":
+            return [segments[1]]
+        return super().get_tags()
+
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
-        extra = {"400": FIELD_ERRORS, "401": UNAUTHENTICATED}
+        extra = {"400": FIELD_ERRORS, "401": UNAUTHENTICATED, "403": FORBIDDEN}
         if "{" in self.path:
             extra["404"] = NOT_FOUND
         if self.method in ("PATCH", "PUT", "DELETE", "POST"):

@@ -87,7 +87,7 @@ class OutreachSerializer(serializers.ModelSerializer):
     delivery_status = EnumField(
         DeliveryStatus.choices,
         required=False,
-        help_text="Seed 002's `status`. On create: reached from `pending` along the delivery "
+        help_text="MassProspecting's `status`. On create: reached from `pending` along the delivery "
         "graph. On update: the current value is a no-op, the next state runs its transition, "
         "anything else is 409.",
     )

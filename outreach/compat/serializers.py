@@ -39,7 +39,7 @@ MAX_LIMIT = 200
 
 
 class CompatOutreachSerializer(OutreachSerializer):
-    """An outreach as seed 002 names it: its documented fields, `id`, `create_time` and
+    """An outreach as MassProspecting names it: its documented fields, `id`, `create_time` and
     `update_time`, plus the links and times `/api` has (person_id, channel, done_time…)."""
 
     class Meta(OutreachSerializer.Meta):
@@ -138,7 +138,7 @@ class CompatInsertBareSerializer(ClientKeysSerializer, CompatOutreachSerializer)
 
 
 class CompatInsertWrappedSerializer(ClientKeysSerializer):
-    """Insert body as seed 002's client sends it: the fields under `desc`."""
+    """Insert body as MassProspecting's client sends it: the fields under `desc`."""
 
     desc = CompatOutreachSerializer()
 
@@ -162,7 +162,7 @@ class CompatUpdateBareSerializer(ClientKeysSerializer, CompatUpdateFieldsSeriali
 
 
 class CompatUpdateWrappedSerializer(ClientKeysSerializer):
-    """Update body as seed 002's client sends it: `id` and the fields under `desc`."""
+    """Update body as MassProspecting's client sends it: `id` and the fields under `desc`."""
 
     desc = CompatUpdateFieldsSerializer()
 

@@ -31,7 +31,7 @@ from .serializers import (
 # nothing here.
 CLIENT_KEYS = (API_KEY_FIELD, "id_account", "promiscuous", "backtrace")
 SUCCESS = "success"
-TAG = "Seed 002 compatibility"
+TAG = "massprospecting-compatible"
 
 
 def read_fields(request) -> dict:
@@ -127,9 +127,9 @@ class CompatEndpoint(APIView):
 class InsertView(CompatEndpoint):
     @extend_schema(
         tags=[TAG],
-        summary="Insert an outreach (seed 002)",
+        summary="Insert an outreach (MassProspecting-compatible)",
         description=(
-            "Seed 002's `insert.json`: the fields bare or under `desc`; `outreach_type` and "
+            "MassProspecting's `insert.json`: the fields bare or under `desc`; `outreach_type` and "
             "`status` are required. `status` is the delivery status: a value other than "
             "`pending` is reached along the delivery graph, one history row per step. "
             "Same rules as `POST /api/outreaches`."
@@ -149,9 +149,9 @@ class InsertView(CompatEndpoint):
 class UpdateView(CompatEndpoint):
     @extend_schema(
         tags=[TAG],
-        summary="Update an outreach (seed 002)",
+        summary="Update an outreach (MassProspecting-compatible)",
         description=(
-            "Seed 002's `update.json`: `id` (out_…) and the fields to change, bare or under "
+            "MassProspecting's `update.json`: `id` (out_…) and the fields to change, bare or under "
             "`desc`. Writing the current `status` changes nothing; the next state of the "
             "delivery graph runs its transition; any other jump is 409. Same rules as "
             "`PATCH /api/outreaches/{id}`."
@@ -175,9 +175,9 @@ class UpdateView(CompatEndpoint):
 class PageView(CompatEndpoint):
     @extend_schema(
         tags=[TAG],
-        summary="Page through outreaches (seed 002)",
+        summary="Page through outreaches (MassProspecting-compatible)",
         description=(
-            "Seed 002's `page.json`. `count` is the number of records matching the filters "
+            "MassProspecting's `page.json`. `count` is the number of records matching the filters "
             "on all pages; a page past the end has no results."
         ),
         request=CompatPageBodySerializer,
