@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_tasks import TaskResult, task
 
-from core.scoping import everywhere, workspace_scope
+from core.scoping import everywhere
 
 from .enrichment.batches import chunked
 from .enrichment.engine import Recovery, enrich_chunk, enrichment_recover
@@ -26,16 +26,8 @@ WATCH_GRACE = datetime.timedelta(seconds=30)
 
 @task()
 def enrich_outreaches(batch_id: int, outreach_ids: list[int]) -> dict[str, int]:
-    """Enrich one chunk of a batch, inside the batch's workspace; returns the chunk's counts."""
-    workspace_id = (
-        EnrichmentBatch._base_manager.filter(pk=batch_id)
-        .values_list("workspace_id", flat=True)
-        .first()
-    )
-    if workspace_id is None:  # the batch is gone: nothing to do
-        return {}
-    with workspace_scope(workspace_id):
-        return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
+    """Enrich one chunk of a batch (inside the batch's workspace); returns the chunk's counts."""
+    return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
 
 
 @task()

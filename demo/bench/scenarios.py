@@ -26,12 +26,16 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIRequestFactory
 
 from core.public_ids import PREFIXES, format_public_id
+from demo.seed.writer import DEMO_WORKSPACE
 from outreach.choices import OutreachType, PipelineState
 from outreach.enrichment.batches import chunked
 from outreach.enrichment.engine import enrich_chunk
 from outreach.models import Outreach, Sequence
 from outreach.services.enrichment import outreaches_batch_start_enrichment
 from outreach.state_machine import transition_spec
+from workspaces.choices import Role
+from workspaces.models import Membership
+from workspaces.services import workspace_get_or_create
 
 from . import baselines
 from .measure import Timing, recording, timed
@@ -85,6 +89,11 @@ def prepare(*, repeat: int, naive_repeat: int, per_object_up_to: int, explain: b
     User = get_user_model()
     user, _ = User.objects.get_or_create(
         username=BENCH_USERNAME, defaults={"is_staff": True, "is_superuser": True}
+    )
+    # An admin of the workspace the data set is seeded into, as the demo user is.
+    workspace, _ = workspace_get_or_create(DEMO_WORKSPACE)
+    Membership.objects.update_or_create(
+        user=user, defaults={"workspace": workspace, "role": Role.ADMIN}
     )
     token, _ = Token.objects.get_or_create(user=user)
     header = f"Token {token.key}"

@@ -87,8 +87,8 @@ class OutreachSerializer(serializers.ModelSerializer):
     delivery_status = EnumField(
         DeliveryStatus.choices,
         required=False,
-        help_text="MassProspecting's `status`. On create: reached from `pending` along the delivery "
-        "graph. On update: the current value is a no-op, the next state runs its transition, "
+        help_text="MassProspecting's `status`. On create: reached from `pending` along the "
+        "delivery graph. On update: the current value is a no-op, the next state runs its transition, "
         "anything else is 409.",
     )
     outcome = EnumField(Outcome.choices, required=False)

@@ -24,6 +24,7 @@ from django.utils import timezone
 from contacts.models import Person
 from contacts.services import people_update_details
 from core.public_ids import format_public_id
+from core.scoping import workspace_scope
 
 from ..choices import Channel, PipelineState
 from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach
@@ -166,8 +167,25 @@ def _person_changes(person: Person, findings: Findings, used: set[str]) -> dict[
 def enrich_chunk(
     *, batch_id: int, outreach_ids: list[int], provider: EnrichmentProvider | None = None
 ) -> ChunkResult:
-    """Enrich these outreaches of this batch: move each to `ready` or `not_available`."""
-    provider = provider or get_provider()
+    """Enrich these outreaches of this batch: move each to `ready` or `not_available`.
+
+    The work runs inside the batch's workspace, whoever runs it (a worker, `manage.py enrich`):
+    what it reads and learns from (colleagues' address patterns) is that workspace's alone.
+    """
+    workspace_id = (
+        EnrichmentBatch._base_manager.filter(pk=batch_id)
+        .values_list("workspace_id", flat=True)
+        .first()
+    )
+    if workspace_id is None:  # the batch is gone: nothing to do
+        return ChunkResult(batch_id=batch_id)
+    with workspace_scope(workspace_id):
+        return _enrich_chunk(batch_id, outreach_ids, provider or get_provider())
+
+
+def _enrich_chunk(
+    batch_id: int, outreach_ids: list[int], provider: EnrichmentProvider
+) -> ChunkResult:
     # Read and ask the provider outside any transaction: a slow provider must hold no locks.
     outreaches = list(
         Outreach.objects.filter(pk__in=outreach_ids, current_state=PipelineState.ENRICHMENT)
