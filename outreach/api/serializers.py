@@ -88,8 +88,8 @@ class OutreachSerializer(serializers.ModelSerializer):
         DeliveryStatus.choices,
         required=False,
         help_text="MassProspecting's `status`. On create: reached from `pending` along the "
-        "delivery graph. On update: the current value is a no-op, the next state runs its transition, "
-        "anything else is 409.",
+        "delivery graph. On update: the current value is a no-op, the next state runs its "
+        "transition, anything else is 409.",
     )
     outcome = EnumField(Outcome.choices, required=False)
     context = EnumField(Context.choices, required=False)
