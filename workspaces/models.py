@@ -82,7 +82,7 @@ class AuditEntry(models.Model):
     actor_name = models.CharField(max_length=150)
     action = models.CharField(max_length=20, choices=AuditAction.choices)
     object_type = models.CharField(max_length=40, blank=True, default="")
-    object_id = models.CharField(max_length=40, blank=True, default="")
+    object_id = models.CharField(max_length=200, blank=True, default="")
     changes = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

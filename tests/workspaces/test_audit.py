@@ -149,3 +149,9 @@ def test_admins_and_managers_read_it(client_for, role, status):
     assert response.status_code == status
     if status == 403:
         assert response.json() == {"detail": f"A {role} may not read the audit log."}
+
+
+def test_a_tag_with_the_longest_name_is_audited_by_name(api):
+    name = "t" * 100
+    assert api.post("/api/tags", {"name": name}, format="json").status_code == 201
+    assert AuditEntry.objects.get(action="create", object_type="tag").object_id == name

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
                 ('actor_name', models.CharField(max_length=150)),
                 ('action', models.CharField(choices=[('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('transition', 'Transition'), ('batch', 'Batch'), ('import', 'Import'), ('role_change', 'Role change'), ('member_add', 'Member added'), ('member_deactivate', 'Member deactivated'), ('invite', 'Invite'), ('sign_in', 'Sign-in'), ('sign_in_failed', 'Failed sign-in')], max_length=20)),
                 ('object_type', models.CharField(blank=True, default='', max_length=40)),
-                ('object_id', models.CharField(blank=True, default='', max_length=40)),
+                ('object_id', models.CharField(blank=True, default='', max_length=200)),
                 ('changes', models.JSONField(blank=True, default=dict)),
                 ('ip', models.GenericIPAddressField(blank=True, null=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
