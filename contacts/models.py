@@ -14,7 +14,7 @@ class Company(PublicIdMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["company"]
 
-    workspace = workspace_field()
+    workspace = workspace_field(db_index=False)  # Meta's indexes lead with it
 
     name = models.CharField(max_length=200)
     domain = models.CharField(max_length=253, blank=True, default="")
@@ -34,7 +34,7 @@ class Company(PublicIdMixin, models.Model):
         verbose_name_plural = "companies"
         ordering = ["name", "id"]
         indexes = [
-            models.Index(fields=["name", "id"], name="company_name_id_idx"),
+            models.Index(fields=["workspace", "name", "id"], name="company_ws_name_id_idx"),
             models.Index(fields=["domain"], name="company_domain_idx"),
         ]
 
@@ -47,7 +47,7 @@ class Person(PublicIdMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["person"]
 
-    workspace = workspace_field()
+    workspace = workspace_field(db_index=False)  # Meta's indexes lead with it
 
     first_name = models.CharField(max_length=100, blank=True, default="")
     last_name = models.CharField(max_length=100, blank=True, default="")
@@ -91,7 +91,9 @@ class Person(PublicIdMixin, models.Model):
             models.Index(fields=["linkedin_url"], name="person_linkedin_idx"),
             models.Index(fields=["company", "id"], name="person_company_id_idx"),
             # The people lists' order (Meta.ordering): a page reads it instead of sorting all.
-            models.Index(fields=["last_name", "first_name", "id"], name="person_name_idx"),
+            models.Index(
+                fields=["workspace", "last_name", "first_name", "id"], name="person_ws_name_idx"
+            ),
             models.Index(fields=["status"], name="person_status_idx"),
             # The colleagues whose own addresses teach enrichment a domain's pattern, read
             # again for every chunk: all that read needs, so PostgreSQL can answer it from the

@@ -116,7 +116,8 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
 
     PUBLIC_ID_PREFIX = PREFIXES["outreach"]
 
-    workspace = workspace_field()
+    # Indexed by the workspace-leading indexes of Meta.
+    workspace = workspace_field(db_index=False)
 
     # These references are indexed by the (reference, -created_at, -id) indexes of Meta, which
     # also serve every lookup by the reference alone: no single-column index besides them
@@ -221,11 +222,17 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
         verbose_name_plural = "outreaches"
         ordering = ["-created_at", "-id"]
         indexes = [
-            models.Index(fields=["-created_at", "-id"], name="outreach_created_idx"),
-            models.Index(fields=["channel", "id"], name="outreach_channel_idx"),
-            models.Index(fields=["current_state", "id"], name="outreach_state_idx"),
-            models.Index(fields=["delivery_status", "id"], name="outreach_delivery_idx"),
-            models.Index(fields=["outcome", "sent_at"], name="outreach_outcome_sent_idx"),
+            models.Index(
+                fields=["workspace", "-created_at", "-id"], name="outreach_ws_created_idx"
+            ),
+            models.Index(fields=["workspace", "channel", "id"], name="outreach_ws_channel_idx"),
+            models.Index(fields=["workspace", "current_state", "id"], name="outreach_ws_state_idx"),
+            models.Index(
+                fields=["workspace", "delivery_status", "id"], name="outreach_ws_delivery_idx"
+            ),
+            models.Index(
+                fields=["workspace", "outcome", "sent_at"], name="outreach_ws_outcome_sent_idx"
+            ),
             # A person's, company's, sequence's, job's or tag's outreaches newest first (the
             # list's default order) straight from the index, however old or rare they are.
             # Often-empty references leave their empty rows out, which no lookup needs.
@@ -250,11 +257,19 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
                 name="outreach_tag_created_idx",
                 condition=Q(tag__isnull=False),
             ),
+            # Every list is one workspace's: its indexes lead with the workspace.
             # One per sort key, ascending; descending with nulls last needs its own index on
-            # PostgreSQL, created by migration 0003 (SQLite cannot declare one, nor needs it).
-            models.Index(fields=["sort_company", "id"], name="outreach_sort_company_idx"),
-            models.Index(fields=["sort_owner", "id"], name="outreach_sort_owner_idx"),
-            models.Index(fields=["sort_sequence", "id"], name="outreach_sort_sequence_idx"),
+            # PostgreSQL, created by migrations 0003 and 0010 (SQLite cannot declare one, nor
+            # needs it).
+            models.Index(
+                fields=["workspace", "sort_company", "id"], name="outreach_ws_sort_company_idx"
+            ),
+            models.Index(
+                fields=["workspace", "sort_owner", "id"], name="outreach_ws_sort_owner_idx"
+            ),
+            models.Index(
+                fields=["workspace", "sort_sequence", "id"], name="outreach_ws_sort_sequence_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

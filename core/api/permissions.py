@@ -1,6 +1,6 @@
 from rest_framework.permissions import BasePermission
 
-from core.scoping import NOT_A_MEMBER, current_workspace_id
+from core.scoping import NOT_A_MEMBER, workspace_of_user
 
 
 class IsWorkspaceMember(BasePermission):
@@ -11,4 +11,4 @@ class IsWorkspaceMember(BasePermission):
     def has_permission(self, request, view) -> bool:
         if not (request.user and request.user.is_authenticated):
             return False
-        return current_workspace_id() is not None
+        return workspace_of_user(user=request.user) is not None
