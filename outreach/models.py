@@ -234,26 +234,29 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
                 fields=["workspace", "outcome", "sent_at"], name="outreach_ws_outcome_sent_idx"
             ),
             # A person's, company's, sequence's, job's or tag's outreaches newest first (the
-            # list's default order) straight from the index, however old or rare they are.
+            # list's default order) straight from the index, however old or rare they are
+            # (the workspace second: the scope's condition is met in the index too).
             # Often-empty references leave their empty rows out, which no lookup needs.
             models.Index(
-                fields=["person", "-created_at", "-id"], name="outreach_person_created_idx"
+                fields=["person", "workspace", "-created_at", "-id"],
+                name="outreach_person_created_idx",
             ),
             models.Index(
-                fields=["company", "-created_at", "-id"], name="outreach_company_created_idx"
+                fields=["company", "workspace", "-created_at", "-id"],
+                name="outreach_company_created_idx",
             ),
             models.Index(
-                fields=["sequence", "-created_at", "-id"],
+                fields=["sequence", "workspace", "-created_at", "-id"],
                 name="outreach_sequence_created_idx",
                 condition=Q(sequence__isnull=False),
             ),
             models.Index(
-                fields=["job", "-created_at", "-id"],
+                fields=["job", "workspace", "-created_at", "-id"],
                 name="outreach_job_created_idx",
                 condition=Q(job__isnull=False),
             ),
             models.Index(
-                fields=["tag", "-created_at", "-id"],
+                fields=["tag", "workspace", "-created_at", "-id"],
                 name="outreach_tag_created_idx",
                 condition=Q(tag__isnull=False),
             ),

@@ -139,5 +139,46 @@ class Migration(migrations.Migration):
                 fields=["workspace", "sort_sequence", "id"], name="outreach_ws_sort_sequence_idx"
             ),
         ),
+        migrations.RemoveIndex(
+            model_name='outreach',
+            name='outreach_person_created_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='outreach',
+            name='outreach_company_created_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='outreach',
+            name='outreach_sequence_created_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='outreach',
+            name='outreach_job_created_idx',
+        ),
+        migrations.RemoveIndex(
+            model_name='outreach',
+            name='outreach_tag_created_idx',
+        ),
+        migrations.AddIndex(
+            model_name='outreach',
+            index=models.Index(fields=['person', 'workspace', '-created_at', '-id'], name='outreach_person_created_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='outreach',
+            index=models.Index(fields=['company', 'workspace', '-created_at', '-id'], name='outreach_company_created_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='outreach',
+            index=models.Index(condition=models.Q(('sequence__isnull', False)), fields=['sequence', 'workspace', '-created_at', '-id'], name='outreach_sequence_created_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='outreach',
+            index=models.Index(condition=models.Q(('job__isnull', False)), fields=['job', 'workspace', '-created_at', '-id'], name='outreach_job_created_idx'),
+        ),
+        migrations.AddIndex(
+            model_name='outreach',
+            index=models.Index(condition=models.Q(('tag__isnull', False)), fields=['tag', 'workspace', '-created_at', '-id'], name='outreach_tag_created_idx'),
+        ),
+    
         migrations.RunPython(workspace_leading, table_wide),
     ]
