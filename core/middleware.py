@@ -1,8 +1,11 @@
+from django.contrib import messages
 from django.contrib.auth.middleware import LoginRequiredMiddleware as DjangoLoginRequired
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import get_resolver
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from core.context import client_ip, reset_client_ip, set_client_ip
+from core.errors import Forbidden
 from core.scoping import EVERYWHERE, RequestScope, current_workspace_id, workspace_scope
 
 # API paths answer anonymous callers with a JSON 401 from DRF instead of a login redirect.
@@ -46,6 +49,16 @@ class WorkspaceScopeMiddleware:
                 return self.get_response(request)
         finally:
             reset_client_ip(ip_token)
+
+    def process_exception(self, request, exception):
+        """A dashboard action the role may not take: say so on the page it came from."""
+        if not isinstance(exception, Forbidden) or request.path_info.startswith(API_PREFIXES):
+            return None
+        messages.error(request, exception.message)
+        back = request.META.get("HTTP_REFERER", "")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            back = "/"
+        return redirect(back)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         path = request.path_info

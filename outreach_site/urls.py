@@ -27,4 +27,5 @@ urlpatterns = [
     path("", include("contacts.urls")),
     path("", include("jobs.urls")),
     path("", include("followups.urls")),
+    path("", include("workspaces.urls")),
 ]

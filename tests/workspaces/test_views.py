@@ -1,0 +1,153 @@
+"""The team's pages: members (admins), invites, the audit log (admins and managers), the header,
+buttons by role, and the page for a user without a workspace."""
+
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tests.factories import CompanyFactory, OutreachFactory, UserFactory, WorkspaceFactory
+from workspaces.models import AuditEntry, Membership
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(client, **kwargs):
+    user = UserFactory(**kwargs)
+    client.force_login(user)
+    return user
+
+
+def test_the_header_names_the_workspace_and_role(dash):
+    page = dash.get("/").content.decode()
+    assert "Test desk · admin" in page
+    assert 'href="/members/"' in page and 'href="/audit/"' in page
+
+
+def test_members_lists_only_our_members(dash, user):
+    UserFactory(username="bob", membership__role="rep")
+    UserFactory(username="mallory", membership__workspace=WorkspaceFactory(name="Elsewhere"))
+    page = dash.get("/members/").content.decode()
+    assert "bob" in page and "alice" in page and "mallory" not in page
+
+
+@pytest.mark.parametrize("role", ["viewer", "rep", "manager"])
+def test_only_admins_manage_members(client, role):
+    logged_in(client, membership__role=role)
+    assert client.get("/members/").status_code == 403
+    assert client.post("/members/", {"username": "x"}).status_code == 403
+    assert 'href="/members/"' not in client.get("/").content.decode()
+
+
+def test_an_admin_adds_a_member_with_a_password(dash, client):
+    response = dash.post(
+        "/members/",
+        {"username": "carol", "password": "a-long-passphrase", "role": "manager"},
+        follow=True,
+    )
+    assert "carol can now sign in, as manager." in response.content.decode()
+    assert Membership.objects.get(user__username="carol").role == "manager"
+    client.logout()
+    assert client.login(username="carol", password="a-long-passphrase")
+
+
+def test_a_taken_username_or_weak_password_is_shown_on_the_form(dash):
+    page = dash.post("/members/", {"username": "alice", "password": "x", "role": "rep"})
+    assert page.status_code == 200
+    assert "The username &#x27;alice&#x27; is taken." in page.content.decode()
+
+
+def test_an_admin_changes_a_role_and_deactivates(dash):
+    bob = UserFactory(username="bob", membership__role="rep")
+    dash.post(f"/members/{bob.pk}/role/", {"role": "viewer"})
+    assert Membership.objects.get(user=bob).role == "viewer"
+    dash.post(f"/members/{bob.pk}/deactivate/")
+    bob.refresh_from_db()
+    assert not bob.is_active
+    assert AuditEntry.objects.filter(action="role_change", object_id=f"usr_{bob.pk}").exists()
+
+
+def test_the_last_admin_is_kept(dash, user):
+    response = dash.post(f"/members/{user.pk}/role/", {"role": "rep"}, follow=True)
+    assert "at least one admin" in response.content.decode()
+    assert Membership.objects.get(user=user).role == "admin"
+
+
+def test_another_workspaces_member_cannot_be_touched(dash):
+    other = UserFactory(membership__workspace=WorkspaceFactory(name="Elsewhere"))
+    response = dash.post(f"/members/{other.pk}/deactivate/", follow=True)
+    assert "No such member." in response.content.decode()
+    other.refresh_from_db()
+    assert other.is_active
+
+
+def test_an_invite_link_works_once(dash, client):
+    response = dash.post("/members/invite/", {"role": "viewer"}, follow=True)
+    link = re.search(r"http://testserver(/invite/[\w-]+/)", response.content.decode()).group(1)
+    client.logout()
+    page = client.get(link)
+    assert page.status_code == 200 and "Join Test desk" in page.content.decode()
+    joined = client.post(
+        link,
+        {
+            "username": "dora",
+            "password": "a-long-passphrase",
+            "password_again": "a-long-passphrase",
+        },
+    )
+    assert joined.status_code == 302
+    assert Membership.objects.get(user__username="dora").role == "viewer"
+    assert client.get("/").status_code == 200  # signed in
+    client.logout()
+    assert client.get(link).status_code == 404
+
+
+def test_an_unknown_invite_is_404(client):
+    assert client.get("/invite/nope/").status_code == 404
+
+
+def test_the_audit_page_filters(dash, user):
+    company = CompanyFactory(owner=user)
+    dash.post(
+        f"/companies/{company.public_id}/edit/", {"name": "Renamed", "domain": "", "owner": ""}
+    )
+    page = dash.get("/audit/", {"action": "update"}).content.decode()
+    assert company.public_id in page and "Renamed" in page
+    assert company.public_id not in dash.get("/audit/", {"action": "delete"}).content.decode()
+
+
+@pytest.mark.parametrize("role,status", [("viewer", 403), ("rep", 403), ("manager", 200)])
+def test_the_audit_page_is_for_managers_and_admins(client, role, status):
+    logged_in(client, membership__role=role)
+    assert client.get("/audit/").status_code == status
+
+
+def test_a_viewer_sees_no_buttons_it_may_not_use(client):
+    logged_in(client, membership__role="viewer")
+    outreach = OutreachFactory()
+    for path, label in [
+        ("/people/", "New person"),
+        ("/companies/", "New company"),
+        ("/outreaches/", "New outreach"),
+        (f"/outreaches/{outreach.public_id}/", ">Delete<"),
+        ("/sequences/", "New sequence"),
+    ]:
+        assert label not in client.get(path).content.decode(), path
+    refused = client.post(f"/outreaches/{outreach.public_id}/delete/", follow=True)
+    assert "A viewer may not delete outreaches." in refused.content.decode()
+    assert type(outreach)._base_manager.filter(pk=outreach.pk).exists()
+
+
+def test_an_admin_sees_them(dash):
+    outreach = OutreachFactory()
+    assert "New person" in dash.get("/people/").content.decode()
+    assert ">Delete<" in dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
+
+
+def test_a_user_without_a_workspace_is_told_so(client):
+    logged_in(client, username="loner", membership=False)
+    response = client.get("/")
+    assert response.status_code == 403
+    assert "You are not a member of any workspace yet" in response.content.decode()
+    assert client.get("/outreaches/").status_code == 403
+    assert get_user_model().objects.filter(username="loner").exists()
