@@ -46,10 +46,12 @@ class InviteAcceptForm(forms.Form):
 class AuditFilterSet(FilterSet):
     """The audit page's filters: who, which object, what, since when."""
 
-    actor = django_filters.ModelChoiceFilter(queryset=None, label="Actor")
-    object_id = django_filters.CharFilter(label="Object id")
+    actor = django_filters.ChoiceFilter(field_name="actor_id", label="Actor", choices=[])
+    object_id = django_filters.CharFilter(label="Object id", lookup_expr="exact")
     action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    since = django_filters.DateFilter(
+        field_name="created_at", lookup_expr="date__gte", label="Since"
+    )
 
     class Meta:
         model = AuditEntry
@@ -57,5 +59,8 @@ class AuditFilterSet(FilterSet):
 
     def __init__(self, *args, workspace_id: int, **kwargs):
         super().__init__(*args, **kwargs)
-        self.form.fields["actor"].queryset = members(workspace_id, active_only=False)
+        self.form.fields["actor"].choices = [
+            (str(user.pk), user.get_full_name() or user.username)
+            for user in members(workspace_id, active_only=False)
+        ]
         self.form.fields["since"].widget = forms.DateInput(attrs={"type": "date"})

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from core.dashboard.pagination import paginate
-from core.dashboard.views import call_service
+from core.dashboard.views import call_service, prepare_filter_form
 from core.errors import DomainError
 from core.scoping import current_workspace_id
 
@@ -139,10 +139,11 @@ def audit(request: HttpRequest) -> HttpResponse:
     _require(request, Permission.AUDIT)
     workspace_id = current_workspace_id()
     filterset = AuditFilterSet(
-        request.GET or None,
+        request.GET,
         queryset=selectors.audit_entries(workspace_id).select_related("actor"),
         workspace_id=workspace_id,
     )
+    prepare_filter_form(filterset.form)
     queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     return render(
         request,

@@ -151,3 +151,11 @@ def test_a_user_without_a_workspace_is_told_so(client):
     assert "You are not a member of any workspace yet" in response.content.decode()
     assert client.get("/outreaches/").status_code == 403
     assert get_user_model().objects.filter(username="loner").exists()
+
+
+def test_a_viewer_reads_the_list_without_the_batch_bar(client):
+    logged_in(client, membership__role="viewer")
+    outreach = OutreachFactory()
+    page = client.get("/outreaches/").content.decode()
+    assert outreach.public_id in page
+    assert 'id="batch-form"' not in page
