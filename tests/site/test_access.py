@@ -11,9 +11,10 @@ from tests.factories import OutreachFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-# Pages that must answer anonymously: the login page itself, and the health check (which says
-# nothing but ok or unavailable; tests/reliability/test_faults.py).
-PUBLIC = {"/login/", "/healthz"}
+# Pages that must answer anonymously: the login page itself, the health check (which says
+# nothing but ok or unavailable; tests/reliability/test_faults.py), and an invite link (an unknown
+# one is a 404; tests/workspaces/test_views.py).
+PUBLIC = {"/login/", "/healthz", "/invite/sample_1/"}
 
 
 def concrete_paths(resolver=None, prefix=""):

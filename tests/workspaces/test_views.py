@@ -59,23 +59,23 @@ def test_a_taken_username_or_weak_password_is_shown_on_the_form(dash):
 
 def test_an_admin_changes_a_role_and_deactivates(dash):
     bob = UserFactory(username="bob", membership__role="rep")
-    dash.post(f"/members/{bob.pk}/role/", {"role": "viewer"})
+    dash.post(f"/members/usr_{bob.pk}/role/", {"role": "viewer"})
     assert Membership.objects.get(user=bob).role == "viewer"
-    dash.post(f"/members/{bob.pk}/deactivate/")
+    dash.post(f"/members/usr_{bob.pk}/deactivate/")
     bob.refresh_from_db()
     assert not bob.is_active
     assert AuditEntry.objects.filter(action="role_change", object_id=f"usr_{bob.pk}").exists()
 
 
 def test_the_last_admin_is_kept(dash, user):
-    response = dash.post(f"/members/{user.pk}/role/", {"role": "rep"}, follow=True)
+    response = dash.post(f"/members/usr_{user.pk}/role/", {"role": "rep"}, follow=True)
     assert "at least one admin" in response.content.decode()
     assert Membership.objects.get(user=user).role == "admin"
 
 
 def test_another_workspaces_member_cannot_be_touched(dash):
     other = UserFactory(membership__workspace=WorkspaceFactory(name="Elsewhere"))
-    response = dash.post(f"/members/{other.pk}/deactivate/", follow=True)
+    response = dash.post(f"/members/usr_{other.pk}/deactivate/", follow=True)
     assert "No such member." in response.content.decode()
     other.refresh_from_db()
     assert other.is_active
