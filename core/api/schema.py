@@ -63,6 +63,11 @@ def strip_trailing_slashes(result, generator, request, public):
     return result
 
 
+def id_pattern(prefix: str) -> str:
+    """What a prefixed id looks like, for client generators and validators."""
+    return f"^{prefix}_[1-9][0-9]{{0,18}}$"
+
+
 class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
     """A prefixed id with its own prefix as the example; a reference may be null."""
 
@@ -72,6 +77,7 @@ class PublicIdFieldExtension(OpenApiSerializerFieldExtension):
         field = self.target
         return {
             "type": "string",
+            "pattern": id_pattern(field.prefix),
             "example": f"{field.prefix}_42",
             "nullable": field.source != "pk",
         }
@@ -83,7 +89,11 @@ class PublicIdRelatedFieldExtension(OpenApiSerializerFieldExtension):
 
     def map_serializer_field(self, auto_schema, direction):
         field = self.target
-        schema = {"type": "string", "example": f"{field.prefix}_42"}
+        schema = {
+            "type": "string",
+            "pattern": id_pattern(field.prefix),
+            "example": f"{field.prefix}_42",
+        }
         if field.allow_null:
             schema["nullable"] = True
         return schema

@@ -62,9 +62,12 @@ class BatchStartEnrichmentResponseSerializer(serializers.Serializer):
     batch_id = serializers.CharField(
         allow_null=True,
         help_text="Follow progress at /api/enrichment_batches/{batch_id}; null when nothing "
-        "was queued.",
+        "was queued (and in a dry run).",
     )
     skipped = SkippedSerializer(many=True)
+    dry_run = serializers.BooleanField(
+        required=False, help_text="Present (true) when nothing was written."
+    )
 
 
 @extend_schema_view(

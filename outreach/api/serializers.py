@@ -194,6 +194,17 @@ class BatchIdsSerializer(serializers.Serializer):
             f"at most {settings.MAX_BATCH_IDS:,}."
         ),
     )
+    dry_run = serializers.BooleanField(
+        default=False,
+        help_text="Answer what the batch would do (counts, not_found, skipped with reasons) "
+        "without writing anything. Also accepted as the query parameter `dry_run=true`.",
+    )
+
+
+class DryRunQuerySerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField(
+        default=False, help_text="true: answer what the batch would do, writing nothing."
+    )
 
 
 class BatchAssignSerializer(BatchIdsSerializer):
@@ -206,6 +217,9 @@ class BatchAssignResponseSerializer(serializers.Serializer):
     updated_count = serializers.IntegerField()
     sequence_name = serializers.CharField()
     not_found = serializers.ListField(child=serializers.CharField())
+    dry_run = serializers.BooleanField(
+        required=False, help_text="Present (true) when nothing was written."
+    )
 
 
 class SkippedSerializer(serializers.Serializer):

@@ -5,6 +5,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.viewsets import ServiceModelViewSet
+from core.dry_run import maybe_rolled_back
 from core.public_ids import PREFIXES, format_public_id
 
 from ..filters import OutreachFilterSet, SequenceFilterSet
@@ -32,6 +33,7 @@ from .serializers import (
     BatchAssignSerializer,
     BatchIdsSerializer,
     DeleteResponseSerializer,
+    DryRunQuerySerializer,
     OutreachSerializer,
     SequenceSerializer,
     StaleQuerySerializer,
@@ -72,6 +74,13 @@ def transition_action(name: str):
         responses={200: OutreachSerializer},
     )(run_transition)
     return action(detail=True, methods=["patch"], url_path=name, url_name=name)(documented)
+
+
+def is_dry_run(request, body) -> bool:
+    """`dry_run` in the body, or `dry_run=true` in the query."""
+    query = DryRunQuerySerializer(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return body.validated_data["dry_run"] or query.validated_data["dry_run"]
 
 
 @extend_schema_view(
@@ -138,46 +147,52 @@ class OutreachViewSet(ServiceModelViewSet):
     @extend_schema(
         summary="Assign a sequence to multiple outreaches",
         request=BatchAssignSerializer,
+        parameters=[DryRunQuerySerializer],
         responses={200: BatchAssignResponseSerializer},
     )
     @action(detail=False, methods=["patch"], url_path="batch_assign")
     def batch_assign(self, request):
         body = BatchAssignSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = outreaches_batch_assign_sequence(
-            ids=body.validated_data["outreach_ids"],
-            sequence=body.validated_data["sequence"],
-            actor=request.user,
-        )
-        return Response(
-            {
-                "updated_count": result.updated_count,
-                "sequence_name": result.sequence_name,
-                "not_found": result.not_found,
-            }
-        )
+        dry_run = is_dry_run(request, body)
+        with maybe_rolled_back(dry_run):
+            result = outreaches_batch_assign_sequence(
+                ids=body.validated_data["outreach_ids"],
+                sequence=body.validated_data["sequence"],
+                actor=request.user,
+            )
+        answer = {
+            "updated_count": result.updated_count,
+            "sequence_name": result.sequence_name,
+            "not_found": result.not_found,
+        }
+        return Response({**answer, "dry_run": True} if dry_run else answer)
 
     @extend_schema(
         summary="Start enrichment for multiple outreaches",
         description="The moved outreaches form one enrichment batch, worked in the background; "
         "`batch_id` names it for `GET /api/enrichment_batches/{id}`.",
         request=BatchIdsSerializer,
+        parameters=[DryRunQuerySerializer],
         responses={200: BatchStartEnrichmentResponseSerializer},
     )
     @action(detail=False, methods=["patch"], url_path="batch_start_enrichment")
     def batch_start_enrichment(self, request):
         body = BatchIdsSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        result = outreaches_batch_start_enrichment(
-            ids=body.validated_data["outreach_ids"], actor=request.user
-        )
-        return Response(
-            {
-                "success_count": result.success_count,
-                "batch_id": format_public_id(PREFIXES["enrichment_batch"], result.batch_id),
-                "skipped": result.skipped,
-            }
-        )
+        dry_run = is_dry_run(request, body)
+        with maybe_rolled_back(dry_run):
+            result = outreaches_batch_start_enrichment(
+                ids=body.validated_data["outreach_ids"], actor=request.user
+            )
+        answer = {
+            "success_count": result.success_count,
+            "batch_id": format_public_id(PREFIXES["enrichment_batch"], result.batch_id),
+            "skipped": result.skipped,
+        }
+        if dry_run:  # the batch was never kept
+            answer |= {"batch_id": None, "dry_run": True}
+        return Response(answer)
 
     @extend_schema(
         summary="Stale outreaches: sent more than `hours` ago and still without an outcome",
