@@ -31,6 +31,10 @@ FORBIDDEN = OpenApiResponse(
 NOT_FOUND = OpenApiResponse(
     ErrorDetailSerializer, description="No object with that id in your workspace."
 )
+UNSUPPORTED_MEDIA_TYPE = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="A body that is not JSON, a form or well-formed multipart.",
+)
 CONFLICT = OpenApiResponse(
     ErrorDetailSerializer, description="The current state does not allow this change."
 )
@@ -51,6 +55,8 @@ class AutoSchema(SpectacularAutoSchema):
             extra["404"] = NOT_FOUND
         if self.method in ("PATCH", "PUT", "DELETE", "POST"):
             extra["409"] = CONFLICT
+        if self.method in ("PATCH", "PUT", "POST"):
+            extra["415"] = UNSUPPORTED_MEDIA_TYPE
         for code, response in extra.items():
             if code not in bodies:
                 bodies[code] = self._get_response_for_code(response, code, direction=direction)
