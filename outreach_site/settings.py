@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "jobs",
     "outreach",
     "followups",
+    "integrations",
     "demo",
 ]
 
@@ -66,6 +67,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.LoginRequiredMiddleware",
     "core.middleware.WorkspaceScopeMiddleware",
+    "integrations.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -43,6 +43,18 @@ def api(token):
 
 
 @pytest.fixture
+def client_for():
+    """`client_for(user)`: an API client with a token for that user."""
+
+    def make(user) -> APIClient:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+        return client
+
+    return make
+
+
+@pytest.fixture
 def anon():
     return APIClient()
 

@@ -4,8 +4,6 @@ of everything, so a test can prove that nothing of theirs reaches us."""
 from dataclasses import dataclass
 
 import pytest
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from tests.factories import (
     CompanyFactory,
@@ -64,15 +62,3 @@ def theirs(db):
     workspace = WorkspaceFactory(name="Their agency")
     member = UserFactory(username="mallory", membership__workspace=workspace)
     return _desk(workspace, member, "Theirs")
-
-
-@pytest.fixture
-def client_for():
-    """An API client with a token for `user`."""
-
-    def make(user) -> APIClient:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-        return client
-
-    return make
