@@ -4,12 +4,13 @@ Attempt 1 is scheduled when an outreach is sent; marking it done schedules attem
 is the last. A resolved outcome cancels what is still pending; a reply adds a `respond` to-do.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from core.errors import InvalidInput
 from workspaces import audit
@@ -31,8 +32,17 @@ def _check_subject(values: dict[str, Any], instance: FollowUp | None = None) -> 
         )
 
 
+def _fit(title: str) -> str:
+    """Derived titles are shortened to fit the column (long names are allowed)."""
+    return Truncator(title).chars(FollowUp._meta.get_field("title").max_length)
+
+
 def follow_up_title(*, person=None, company=None, job=None) -> str:
-    """ "Follow up with {person} @ {company}", or the parts that exist."""
+    """ "Follow up with {person} @ {company}", or the parts that exist (shortened to fit)."""
+    return _fit(_follow_up_title(person=person, company=company, job=job))
+
+
+def _follow_up_title(*, person=None, company=None, job=None) -> str:
     who = str(person) if person else ""
     where = str(company) if company else (str(job.company) if job and job.company_id else "")
     if who and where:
@@ -46,7 +56,16 @@ def follow_up_title(*, person=None, company=None, job=None) -> str:
 
 def respond_title(who) -> str:
     """ "Respond to {who}" for the to-do a reply creates."""
-    return f"Respond to {who}" if who else "Respond to the reply"
+    return _fit(f"Respond to {who}") if who else "Respond to the reply"
+
+
+def due_after(moment: datetime) -> datetime:
+    """When the next attempt after `moment` is due (the last representable moment at most: a
+    sent_at at the end of year 9999 is taken, not a 500)."""
+    try:
+        return moment + follow_up_delay()
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def follow_up_delay() -> timedelta:
@@ -89,7 +108,7 @@ def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = 
         kind=FollowUpKind.FOLLOW_UP,
         title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
         attempt_no=1,
-        due_at=sent_at + follow_up_delay(),
+        due_at=due_after(sent_at),
         note=note,
     )
 
@@ -146,7 +165,7 @@ def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
             kind=FollowUpKind.FOLLOW_UP,
             title=followup.title,
             attempt_no=followup.attempt_no + 1,
-            due_at=followup.completed_at + follow_up_delay(),
+            due_at=due_after(followup.completed_at),
             note=followup.note,
         )
     return followup

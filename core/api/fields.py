@@ -58,6 +58,15 @@ class PublicIdRelatedField(serializers.RelatedField):
         return format_public_id(self.prefix, value.pk)
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing text PostgreSQL cannot search for (a NUL character) with a 400."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class EnumField(serializers.ChoiceField):
     """ChoiceField that reads `EMAIL`, ` email ` and `:email` alike and stores the choice."""
 
@@ -96,6 +105,8 @@ class RoundedPercentField(serializers.Field):
             self.fail("invalid")
         if not number.is_finite():
             self.fail("invalid")
+        if not -1 <= number <= 101:  # far out of range (quantizing 1e28 and up raises)
+            self.fail("range")
         value = int(number.quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if not 0 <= value <= 100:
             self.fail("range")

@@ -12,6 +12,7 @@ from core.api.fields import (
     PublicIdListField,
     PublicIdRelatedField,
     RoundedPercentField,
+    SlugRelatedField,
 )
 from core.api.lean import LeanSerializer
 from core.public_ids import PREFIXES
@@ -74,7 +75,7 @@ class OutreachSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     owner_id = PublicIdField(PREFIXES["user"], source="owner_pk")
-    tag = serializers.SlugRelatedField(
+    tag = SlugRelatedField(
         slug_field="name",
         queryset=Tag.objects.all(),
         required=False,
