@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
+from django.utils.cache import patch_vary_headers
 
 from core.context import client_ip
 from core.middleware import API_PREFIXES
@@ -46,6 +47,10 @@ class SecurityHeadersMiddleware:
         if "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = _policy_for(response.get("Content-Type", ""))
         response.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        if request.path_info.startswith(API_PREFIXES):
+            # Answers depend on who asks: no shared cache may keep or mix them.
+            response.setdefault("Cache-Control", "no-store")
+            patch_vary_headers(response, ["Authorization"])
         return response
 
 

@@ -53,3 +53,9 @@ def test_a_nul_in_a_compatible_insert_is_400(api):
         "/ajax/outreach/insert.json", json.dumps(body), content_type="application/json"
     )
     assert 400 <= response.status_code < 500
+
+
+def test_api_answers_are_never_cached_across_callers(api):
+    response = api.get("/api/outreaches")
+    assert response["Cache-Control"] == "no-store"
+    assert "Authorization" in response["Vary"]
