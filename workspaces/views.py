@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -118,7 +118,7 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     invite = services.invite_find(token)
     if invite is None:
-        raise Http404("This invite link is unknown, used or expired.")
+        return render(request, "workspaces/invite_gone.html", {"title": "Invite"}, status=404)
     form = InviteAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}

@@ -2,11 +2,21 @@
 buttons by role, and the page for a user without a workspace."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from tests.factories import CompanyFactory, OutreachFactory, UserFactory, WorkspaceFactory
+from tests.factories import (
+    CompanyFactory,
+    FollowUpFactory,
+    OutreachFactory,
+    PersonFactory,
+    SequenceFactory,
+    UserFactory,
+    WorkspaceFactory,
+)
 from workspaces.models import AuditEntry, Membership
 
 pytestmark = pytest.mark.django_db
@@ -102,8 +112,10 @@ def test_an_invite_link_works_once(dash, client):
     assert client.get(link).status_code == 404
 
 
-def test_an_unknown_invite_is_404(client):
-    assert client.get("/invite/nope/").status_code == 404
+def test_an_unknown_invite_is_a_friendly_404(client):
+    page = client.get("/invite/nope/")
+    assert page.status_code == 404
+    assert "This invite link does not work" in page.content.decode()
 
 
 def test_the_audit_page_filters(dash, user):
@@ -141,14 +153,45 @@ def test_a_viewer_sees_no_buttons_it_may_not_use(client):
 def test_an_admin_sees_them(dash):
     outreach = OutreachFactory()
     assert "New person" in dash.get("/people/").content.decode()
-    assert ">Delete<" in dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
+    assert "New company" in dash.get("/companies/").content.decode()
+    detail = dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
+    assert ">Delete<" in detail and 'id="update-heading"' in detail
+
+
+def test_a_viewer_sees_no_edit_buttons_on_detail_pages(client):
+    logged_in(client, membership__role="viewer")
+    person = PersonFactory()
+    outreach = OutreachFactory(person=person)
+    sequence = SequenceFactory()
+    pages = {
+        f"/people/{person.public_id}/": f"/people/{person.public_id}/edit/",
+        f"/companies/{person.company.public_id}/": f"/companies/{person.company.public_id}/edit/",
+        f"/sequences/{sequence.public_id}/": f"/sequences/{sequence.public_id}/edit/",
+        f"/outreaches/{outreach.public_id}/": 'id="update-heading"',
+    }
+    for path, edit in pages.items():
+        page = client.get(path)
+        assert page.status_code == 200, path
+        assert edit not in page.content.decode(), path
+
+
+@pytest.mark.parametrize("role,shown", [("viewer", False), ("rep", True)])
+def test_follow_up_buttons_follow_the_role(client, role, shown):
+    logged_in(client, membership__role=role)
+    FollowUpFactory(title="Call Zed", due_at=timezone.now() - timedelta(hours=1))
+    page = client.get("/followups/").content.decode()
+    assert "Call Zed" in page
+    assert ("Done: Call Zed" in page) is shown
 
 
 def test_a_user_without_a_workspace_is_told_so(client):
     logged_in(client, username="loner", membership=False)
     response = client.get("/")
     assert response.status_code == 403
-    assert "You are not a member of any workspace yet" in response.content.decode()
+    page = response.content.decode()
+    assert "You are not a member of any workspace yet" in page
+    assert 'action="/logout/"' in page and "Sign out" in page
+    assert 'href="/outreaches/"' not in page  # no nav into pages that would refuse them
     assert client.get("/outreaches/").status_code == 403
     assert get_user_model().objects.filter(username="loner").exists()
 
