@@ -1,13 +1,8 @@
 """Dashboard forms of the members and audit pages. They validate input; services write."""
 
-import django_filters
 from django import forms
 
-from core.filters import FilterSet
-
-from .choices import AuditAction, Role
-from .models import AuditEntry
-from .selectors import members
+from .choices import Role
 
 
 class MemberCreateForm(forms.Form):
@@ -41,26 +36,3 @@ class InviteAcceptForm(forms.Form):
         if cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", "The two passwords differ.")
         return cleaned
-
-
-class AuditFilterSet(FilterSet):
-    """The audit page's filters: who, which object, what, since when."""
-
-    actor = django_filters.ChoiceFilter(field_name="actor_id", label="Actor", choices=[])
-    object_id = django_filters.CharFilter(label="Object id", lookup_expr="exact")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = django_filters.DateFilter(
-        field_name="created_at", lookup_expr="date__gte", label="Since"
-    )
-
-    class Meta:
-        model = AuditEntry
-        fields = ["actor", "object_id", "action", "since"]
-
-    def __init__(self, *args, workspace_id: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.form.fields["actor"].choices = [
-            (str(user.pk), user.get_full_name() or user.username)
-            for user in members(workspace_id, active_only=False)
-        ]
-        self.form.fields["since"].widget = forms.DateInput(attrs={"type": "date"})

@@ -1,6 +1,7 @@
 """Dashboard pages of a team: its members (admins), invites, and the audit log (admins and
 managers). Services check the roles again; the pages only decide what to show."""
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
@@ -12,10 +13,14 @@ from django.views.decorators.http import require_POST
 from core.dashboard.pagination import paginate
 from core.dashboard.views import call_service, prepare_filter_form
 from core.errors import DomainError
+from core.public_ids import PREFIXES, format_public_id
 from core.scoping import current_workspace_id
+from core.widgets import FastSelect
 
 from . import selectors, services
-from .forms import AuditFilterSet, InviteAcceptForm, InviteForm, MemberCreateForm, RoleForm
+from .choices import INVITE_DAYS
+from .filters import AuditFilterSet
+from .forms import InviteAcceptForm, InviteForm, MemberCreateForm, RoleForm
 from .roles import Permission, may
 from .selectors import membership_of
 
@@ -35,6 +40,7 @@ def _members_page(request: HttpRequest, form: MemberCreateForm | None = None) ->
             "members": selectors.members(workspace.pk, active_only=False),
             "form": form or MemberCreateForm(),
             "invite_form": InviteForm(),
+            "invite_days": INVITE_DAYS,
             "role_choices": RoleForm.base_fields["role"].choices,
         },
     )
@@ -108,8 +114,8 @@ def invite_create(request: HttpRequest) -> HttpResponse:
     link = request.build_absolute_uri(f"/invite/{token}/")
     messages.success(
         request,
-        f"Invite link for a {invite.role}, good for 7 days and one sign-up (shown only now): "
-        f"{link}",
+        f"Invite link for a {invite.role}, good for {INVITE_DAYS} days and one sign-up "
+        f"(shown only now): {link}",
     )
     return redirect("workspaces:members")
 
@@ -118,7 +124,12 @@ def invite_create(request: HttpRequest) -> HttpResponse:
 def invite_accept(request: HttpRequest, token: str) -> HttpResponse:
     invite = services.invite_find(token)
     if invite is None:
-        return render(request, "workspaces/invite_gone.html", {"title": "Invite"}, status=404)
+        return render(
+            request,
+            "workspaces/invite_gone.html",
+            {"title": "Invite", "invite_days": INVITE_DAYS},
+            status=404,
+        )
     form = InviteAcceptForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         values = {k: v for k, v in form.cleaned_data.items() if k != "password_again"}
@@ -139,11 +150,22 @@ def audit(request: HttpRequest) -> HttpResponse:
     _require(request, Permission.AUDIT)
     workspace_id = current_workspace_id()
     filterset = AuditFilterSet(
-        request.GET,
-        queryset=selectors.audit_entries(workspace_id).select_related("actor"),
-        workspace_id=workspace_id,
+        request.GET, queryset=selectors.audit_entries(workspace_id).select_related("actor")
     )
-    prepare_filter_form(filterset.form)
+    # The API's filters; on the page, actors are picked from the members and "since" is a date
+    # and time field.
+    form = filterset.form
+    prepare_filter_form(form)
+    form.fields["actor"].widget = FastSelect(
+        choices=[
+            ("", "Anyone"),
+            *(
+                (format_public_id(PREFIXES["user"], user.pk), user.get_full_name() or user.username)
+                for user in selectors.members(workspace_id, active_only=False)
+            ),
+        ]
+    )
+    form.fields["since"].widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
     queryset = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     return render(
         request,

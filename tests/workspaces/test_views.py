@@ -202,3 +202,16 @@ def test_a_viewer_reads_the_list_without_the_batch_bar(client):
     page = client.get("/outreaches/").content.decode()
     assert outreach.public_id in page
     assert 'id="batch-form"' not in page
+
+
+def test_the_audit_page_filters_by_actor_with_the_apis_filters(dash, user):
+    bob = UserFactory(username="bob", membership__role="rep")
+    company = CompanyFactory(owner=user)
+    dash.post(
+        f"/companies/{company.public_id}/edit/", {"name": "Renamed", "domain": "", "owner": ""}
+    )
+    page = dash.get("/audit/").content.decode()
+    assert f'value="usr_{bob.pk}"' in page  # members to pick from
+    assert company.public_id in dash.get("/audit/", {"actor": f"usr_{user.pk}"}).content.decode()
+    mine = dash.get("/audit/", {"actor": f"usr_{bob.pk}"}).content.decode()
+    assert company.public_id not in mine

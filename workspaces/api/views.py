@@ -1,4 +1,3 @@
-import django_filters
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -6,11 +5,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.viewsets import PublicIdLookupMixin
-from core.filters import FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 from core.scoping import current_workspace_id
 
-from ..choices import AuditAction
+from ..filters import AuditFilterSet
 from ..models import AuditEntry
 from ..roles import Permission, require
 from ..selectors import audit_entries, members, membership_of
@@ -38,19 +36,6 @@ class UserViewSet(
     def me(self, request):
         membership_of(request.user)
         return Response(MeSerializer(request.user).data)
-
-
-class AuditFilterSet(FilterSet):
-    actor = PublicIdFilter(field_name="actor_id", prefix=PREFIXES["user"])
-    object_id = django_filters.CharFilter(help_text="A public id, e.g. out_42.")
-    action = django_filters.ChoiceFilter(choices=AuditAction.choices)
-    since = django_filters.IsoDateTimeFilter(
-        field_name="created_at", lookup_expr="gte", help_text="ISO 8601 date-time."
-    )
-
-    class Meta:
-        model = AuditEntry
-        fields = ["actor", "object_id", "action", "since"]
 
 
 class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
