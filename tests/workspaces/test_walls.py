@@ -13,7 +13,7 @@ from contacts.csv_import import people_import_csv
 from contacts.models import Person
 from core.scoping import workspace_scope
 from outreach.models import EnrichmentBatch, Outreach
-from tests.factories import UserFactory
+from tests.factories import OutreachFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -219,3 +219,11 @@ def test_background_enrichment_works_inside_the_batch_workspace(
     assert batch["done"] == 1
     stored = EnrichmentBatch._base_manager.get(pk=int(batch_id.split("_")[1]))
     assert stored.workspace_id == ours.workspace.pk
+
+
+def test_the_home_page_counts_and_charts_only_ours(dash, ours, theirs):
+    OutreachFactory.create_batch(3, person=theirs.person, company=theirs.company)
+    context = dash.get("/").context
+    assert context["totals"]["total"] == 1
+    funnel_total = sum(bar.value for bar in context["funnel"].bars)
+    assert funnel_total == 1
