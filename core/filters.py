@@ -5,7 +5,9 @@ import copy
 import django_filters
 from django import forms
 from django.http import QueryDict
+from drf_spectacular.drainage import set_override
 
+from core.api.schema import id_pattern
 from core.enums import normalize_choice
 from core.public_ids import InvalidPublicId, parse_public_id
 
@@ -33,6 +35,9 @@ class PublicIdFilter(django_filters.Filter):
     def __init__(self, *args, prefix: str, **kwargs):
         kwargs.setdefault("help_text", f"Id of the form {prefix}_<number>.")
         super().__init__(*args, prefix=prefix, **kwargs)
+        # The column is an integer, but the parameter is the prefixed id: say so to clients.
+        schema = {"type": "string", "pattern": id_pattern(prefix), "example": f"{prefix}_42"}
+        set_override(self, "field", {**schema, "description": self.extra["help_text"]})
 
 
 class EnumFormField(forms.ChoiceField):
