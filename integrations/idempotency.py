@@ -8,7 +8,10 @@ not kept, so the request may be retried.
 
 The key is claimed by inserting its row (unique per user and key) in a transaction of its own
 before the request runs: of two identical requests at once, one inserts and runs, the other
-finds the row and is told to wait.
+finds the row and is told to wait. A claim whose request never finished (its process was killed)
+is let go after ABANDONED_AFTER, so the key does not answer 409 for the rest of the day.
+Expired keys are deleted by the worker's sweep (`sweep_expired_keys`), and a user's own expired
+keys also when they next send one.
 """
 
 import hashlib
@@ -26,6 +29,8 @@ from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 KEEP_FOR = timedelta(hours=24)
+# Longer than any request may run (the statement timeout is 30 s by default).
+ABANDONED_AFTER = timedelta(minutes=10)
 MAX_LENGTH = 255
 WRITES = ("POST", "PATCH", "DELETE")
 
@@ -79,6 +84,9 @@ def _claim(user, key: str, fingerprint: str) -> tuple[IdempotencyKey | None, Htt
         return None, JsonResponse(
             {"detail": f"This {HEADER} was used for a different request."}, status=422
         )
+    if first.status_code is None and first.created_at < timezone.now() - ABANDONED_AFTER:
+        IdempotencyKey.objects.filter(pk=first.pk, status_code=None).delete()
+        return _claim(user, key, fingerprint)
     if first.status_code is None:
         return None, JsonResponse(
             {"detail": f"A request with this {HEADER} is still running; retry shortly."},
@@ -90,6 +98,17 @@ def _claim(user, key: str, fingerprint: str) -> tuple[IdempotencyKey | None, Htt
     )
     replay["Idempotent-Replayed"] = "true"
     return None, replay
+
+
+def sweep_expired_keys() -> int:
+    """Delete every key past its 24 hours, and claims abandoned by a killed request; how many."""
+    now = timezone.now()
+    expired = IdempotencyKey.objects.filter(created_at__lt=now - KEEP_FOR)
+    abandoned = IdempotencyKey.objects.filter(
+        status_code=None, created_at__lt=now - ABANDONED_AFTER
+    )
+    deleted, _ = (expired | abandoned).delete()
+    return deleted
 
 
 class IdempotencyMiddleware:

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from contacts import services as contact_services
 from contacts.models import Person
-from integrations.idempotency import _fingerprint
+from integrations.idempotency import _fingerprint, sweep_expired_keys
 from integrations.models import IdempotencyKey
 from tests.factories import OutreachFactory, UserFactory
 
@@ -49,6 +49,27 @@ def test_while_the_first_runs_a_retry_is_409(api, user):
     assert response.status_code == 409
     assert response["Retry-After"] == "1"
     assert not Person.objects.exists()
+
+
+def test_a_claim_abandoned_by_a_killed_request_is_let_go(api, user):
+    running = APIRequestFactory().post("/api/people", {"first_name": "Ada"}, format="json")
+    IdempotencyKey.objects.create(user=user, key="k-1", fingerprint=_fingerprint(running))
+    IdempotencyKey.objects.update(created_at=timezone.now() - timedelta(minutes=11))
+    response = post_person(api, "k-1")
+    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert Person.objects.count() == 1
+
+
+def test_the_sweep_deletes_expired_and_abandoned_keys_only(api, user):
+    for key in ("old", "abandoned", "fresh", "running"):
+        post_person(api, key, name=key)
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+    IdempotencyKey.objects.filter(key__in=("abandoned", "running")).update(status_code=None)
+    IdempotencyKey.objects.filter(key="abandoned").update(
+        created_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert sweep_expired_keys() == 2
+    assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {"fresh", "running"}
 
 
 def test_keys_are_per_user(api, client_for):
