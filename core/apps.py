@@ -8,7 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
+        from django.core.signals import request_started
+
         from .dashboard.converters import register_public_id_converters
+        from .db import limit_web_statements
 
         # `<out:pk>`, `<per:pk>`, … for every app's URL patterns, before any is loaded.
         register_public_id_converters()
+        # Web requests (and only they) run under DATABASE_STATEMENT_TIMEOUT.
+        request_started.connect(limit_web_statements, dispatch_uid="limit_web_statements")

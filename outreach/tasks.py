@@ -5,14 +5,26 @@ recovery sweep: every batch gets one, deferred past the stale limit, that queues
 no worker finished (a crash, a lost task) and keeps coming back while its batch is open.
 Backends that cannot defer (the immediate backend, in tests) run the work at once, so there
 is nothing for a watchdog to find.
+
+A worker killed mid-chunk is noticed sooner than the stale limit: while a chunk runs its worker
+touches the batch every few seconds (a heartbeat), so with the task table's database backend a
+batch whose chunk task is RUNNING but that nobody touched for WORKER_LEASE lost its worker.
+`enrichment_sweep`, which every worker runs periodically (core.worker), queues its work again
+and marks the dead task's row FAILED.
 """
 
 import datetime
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
-from django_tasks import TaskResult, task
+from django_tasks import TaskResult, TaskResultStatus, task
+from django_tasks_db.backend import DatabaseBackend
+from django_tasks_db.models import DBTaskResult
 
 from core.scoping import everywhere
 
@@ -20,14 +32,69 @@ from .enrichment.batches import chunked
 from .enrichment.engine import Recovery, enrich_chunk, enrichment_recover
 from .models import EnrichmentBatch
 
+logger = logging.getLogger(__name__)
+
 # How long after the stale limit the watchdog looks, so the work it checks has surely gone stale.
 WATCH_GRACE = datetime.timedelta(seconds=30)
+# A batch whose chunk task is running but that nobody touched for this long lost its worker;
+# a working worker touches it every HEARTBEAT.
+WORKER_LEASE = datetime.timedelta(seconds=60)
+HEARTBEAT = WORKER_LEASE / 4
+# How often each worker runs `enrichment_sweep` (registered in OutreachConfig.ready).
+SWEEP_EVERY_SECONDS = 20
+
+
+class WorkerLost(Exception):
+    """What a chunk task's row says when its worker died and its work was queued again."""
 
 
 @task()
 def enrich_outreaches(batch_id: int, outreach_ids: list[int]) -> dict[str, int]:
     """Enrich one chunk of a batch (inside the batch's workspace); returns the chunk's counts."""
-    return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
+    with _heartbeat(batch_id):
+        return enrich_chunk(batch_id=batch_id, outreach_ids=outreach_ids).as_dict()
+
+
+@contextmanager
+def _heartbeat(batch_id: int) -> Iterator[None]:
+    """Touch the batch every HEARTBEAT while a worker works on it, from a thread of its own, so
+    a slow chunk is never taken for a lost one. Nothing to do where tasks run at once."""
+    if not enrich_outreaches.get_backend().supports_defer:
+        yield
+        return
+    stop = threading.Event()
+
+    def beat() -> None:
+        try:
+            while not stop.wait(HEARTBEAT.total_seconds()):
+                try:
+                    EnrichmentBatch._base_manager.filter(
+                        pk=batch_id, finished_at__isnull=True
+                    ).update(updated_at=timezone.now())
+                except DatabaseError as exc:  # the chunk itself will meet the same outage
+                    logger.warning("enrichment heartbeat for batch %s failed: %s", batch_id, exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=beat, name=f"enrichment-heartbeat-{batch_id}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def enrichment_sweep() -> None:
+    """The workers' periodic recovery (core.worker): queue again what no worker is doing."""
+    with everywhere():
+        recovery = enrichment_requeue_lost()
+    if recovery.plan or recovery.closed:
+        logger.info(
+            "enrichment sweep: %s outreaches queued again, %s batches closed",
+            recovery.outreach_count,
+            len(recovery.closed),
+        )
 
 
 @task()
@@ -79,7 +146,58 @@ def enrichment_requeue_lost(*, everything: bool = False, watching: int | None = 
     `watching` is the batch whose watchdog is calling, which keeps watching it and so needs no
     second one.
     """
-    recovery = enrichment_recover(everything=everything)
+    now = timezone.now()
+    recovery = enrichment_recover(
+        everything=everything,
+        abandoned=_batches_of_lost_workers(now - WORKER_LEASE),
+        abandoned_before=now - WORKER_LEASE,
+    )
     for batch_id, ids in recovery.plan.items():
         enrichment_queue_on_commit(batch_id=batch_id, outreach_ids=ids, watch=batch_id != watching)
+    _fail_lost_chunk_tasks([*recovery.plan, *recovery.closed], at=now)
     return recovery
+
+
+def _chunk_tasks():
+    """The chunk tasks in the task table, when the database backend keeps one (else None)."""
+    if not isinstance(enrich_outreaches.get_backend(), DatabaseBackend):
+        return None
+    return DBTaskResult.objects.filter(task_path=enrich_outreaches.module_path)
+
+
+def _batches_of_lost_workers(untouched_since: datetime.datetime) -> list[int]:
+    """Open batches with a chunk task RUNNING, untouched since `untouched_since` (so their worker
+    stopped beating), and no chunk still waiting in the queue (a worker will come to those)."""
+    tasks = _chunk_tasks()
+    if tasks is None:
+        return []
+    running = set(
+        tasks.filter(status=TaskResultStatus.RUNNING).values_list("args_kwargs__args__0", flat=True)
+    )
+    quiet = list(
+        EnrichmentBatch._base_manager.filter(
+            pk__in=running, finished_at__isnull=True, updated_at__lt=untouched_since
+        ).values_list("pk", flat=True)
+    )
+    if not quiet:
+        return []
+    waiting = set(
+        tasks.filter(status=TaskResultStatus.READY, args_kwargs__args__0__in=quiet).values_list(
+            "args_kwargs__args__0", flat=True
+        )
+    )
+    return [pk for pk in quiet if pk not in waiting]
+
+
+def _fail_lost_chunk_tasks(batch_ids: list[int], *, at: datetime.datetime) -> None:
+    """Recovery took these batches' work from whoever held it: their chunk tasks still RUNNING
+    belong to dead workers (or, past the stale limit, to none that matter) and are FAILED."""
+    tasks = _chunk_tasks()
+    if tasks is None or not batch_ids:
+        return
+    tasks.filter(status=TaskResultStatus.RUNNING, args_kwargs__args__0__in=batch_ids).update(
+        status=TaskResultStatus.FAILED,
+        finished_at=at,
+        exception_class_path=f"{WorkerLost.__module__}.{WorkerLost.__qualname__}",
+        traceback="The worker running this task stopped; its outreaches were queued again.",
+    )

@@ -92,12 +92,20 @@ TEMPLATES = [
 ]
 
 # An empty DATABASE_URL (`DATABASE_URL= make run`) means the default, as an unset one does.
+# DATABASE_CONN_MAX_AGE: seconds a process keeps its connection between requests (gunicorn's few
+# long-lived workers); scripts/serve.sh sets 0, as the dev server's thread per request would
+# otherwise leave one connection behind per thread.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'outreach.sqlite3'}",
-        conn_max_age=60,
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
     )
 }
+# Seconds: how long to wait for a PostgreSQL server to accept a connection, and how long one
+# statement of a web request may run (0: no limit). The worker and management commands run
+# without a statement limit (core.db.limit_web_statements).
+DATABASE_CONNECT_TIMEOUT = int(os.environ.get("DATABASE_CONNECT_TIMEOUT", "3"))
+DATABASE_STATEMENT_TIMEOUT = int(os.environ.get("DATABASE_STATEMENT_TIMEOUT", "30"))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so a transaction that reads then writes
     # (a batch transition) cannot be overtaken by another writer between the two.
@@ -119,6 +127,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend, reading timestamps with psycopg's compiled loader (a page of 50
     # outreaches holds 200 of them): core/db/postgresql.
     DATABASES["default"]["ENGINE"] = "core.db.postgresql"
+    DATABASES["default"]["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": DATABASE_CONNECT_TIMEOUT,
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,12 +12,13 @@ only move outreaches still in `enrichment`, so no transition is ever recorded tw
 
 import datetime
 from collections import Counter, defaultdict
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Value, When
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -348,10 +349,18 @@ class Recovery:
 
 
 @transaction.atomic
-def enrichment_recover(*, everything: bool = False) -> Recovery:
+def enrichment_recover(
+    *,
+    everything: bool = False,
+    abandoned: Collection[int] = (),
+    abandoned_before: datetime.datetime | None = None,
+) -> Recovery:
     """Find enrichment work nobody is doing any more and plan to hand it out again.
 
     Stale means untouched for ENRICHMENT_STALE_AFTER_MINUTES (`everything=True`: all open work).
+    `abandoned` batches are known to have lost their worker (outreach.tasks reads the task
+    table): they are taken as soon as they are untouched since `abandoned_before` (a short
+    lease), checked again here under the lock so two sweeps at once take a batch only once.
     An open batch that has not moved gets its pending outreaches queued again; an outreach in
     `enrichment` that belongs to no open batch (its batch was lost, or it was put there by
     hand) gets a new batch; an open batch with nothing pending is closed. The plan is the
@@ -364,7 +373,10 @@ def enrichment_recover(*, everything: bool = False) -> Recovery:
         finished_at__isnull=True
     )
     if not everything:
-        open_batches = open_batches.filter(updated_at__lt=cutoff)
+        lost = Q(updated_at__lt=cutoff)
+        if abandoned and abandoned_before is not None:
+            lost |= Q(pk__in=list(abandoned), updated_at__lt=abandoned_before)
+        open_batches = open_batches.filter(lost)
     batch_ids = list(open_batches.order_by("pk").values_list("pk", flat=True))
     recovery = Recovery()
     for batch_id, outreach_id in (

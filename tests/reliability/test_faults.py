@@ -12,7 +12,7 @@ import socket
 from unittest import mock
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, connections
 from django.test import Client
 
 from tests.factories import OutreachFactory
@@ -41,7 +41,8 @@ def database_unreachable():
         def refuse(*args, **kwargs):
             raise OperationalError("unable to open database file")
 
-        with mock.patch.object(connection, "ensure_connection", refuse):
+        # Every connection, not only this thread's: /healthz checks on a connection of its own.
+        with mock.patch.object(type(connections["default"]), "ensure_connection", refuse):
             yield
 
 

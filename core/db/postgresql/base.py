@@ -32,10 +32,28 @@ class UTCTimestamptzLoader:
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    # Milliseconds one statement may run on this connection (0: no limit). Only connections that
+    # serve web requests get a limit (`limit_statements`, core.db.limit_web_statements): the
+    # worker and management commands (migrate, bench) may run long statements.
+    statement_timeout_ms = 0
+
     def get_connection_params(self):
         params = super().get_connection_params()
         if self.timezone == datetime.UTC:
             context = adapt.AdaptersMap(params["context"])
             context.register_loader(TIMESTAMPTZ_OID, UTCTimestamptzLoader)
             params["context"] = context
+        if self.statement_timeout_ms:
+            # Sent with the connection's start-up packet: no extra round trip.
+            limit = f"-c statement_timeout={self.statement_timeout_ms}"
+            params["options"] = f"{params.get('options', '')} {limit}".strip()
         return params
+
+    def limit_statements(self, milliseconds: int) -> None:
+        """Limit every later statement on this connection (and the ones it reopens)."""
+        if milliseconds == self.statement_timeout_ms:
+            return
+        self.statement_timeout_ms = milliseconds
+        if self.connection is not None:
+            with self.connection.cursor() as cursor:
+                cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
