@@ -1,25 +1,26 @@
 """Security measures that are ours rather than Django's: the Content-Security-Policy, request
-body limits and the brake on password guessing.
+body limits and the brake on password guessing (on the dashboard's and the admin's login).
 
 Django's SecurityMiddleware already sends nosniff, the referrer policy and the cross-origin
 opener policy, and XFrameOptionsMiddleware sends `X-Frame-Options: DENY` (see settings).
 """
 
-import hashlib
 import math
-import time
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import LoginView
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.forms.forms import NON_FIELD_ERRORS
 from django.http import HttpResponse, JsonResponse
 from django.utils.cache import patch_vary_headers
 
 from core.context import client_ip
+from core.limits import RollingLimit, retry_after
 from core.middleware import API_PREFIXES
 
 # --- Content-Security-Policy -----------------------------------------------------------------
@@ -85,50 +86,80 @@ class RequestBodyLimitMiddleware:
 
 
 # --- password guessing -----------------------------------------------------------------------
+# Counted over rolling windows in the shared cache (core/limits.py), so every process and machine
+# sees the same count. Attempts are counted before the password is checked.
 
 
-def _attempts_key(request, username: str | None) -> str:
-    # Hashed: usernames and addresses are not kept in the cache in clear.
-    raw = f"{(username or '').strip().lower()}\0{client_ip(request)}"
-    return "login-failures:" + hashlib.sha256(raw.encode()).hexdigest()
+@dataclass(frozen=True)
+class Lockout:
+    """Why the next login would be refused, and for how many seconds still."""
+
+    reason: str
+    seconds: float
+
+    @property
+    def message(self) -> str:
+        minutes = max(math.ceil(self.seconds / 60), 1)
+        return f"{self.reason} Try again in {minutes} minute{'s' if minutes != 1 else ''}."
 
 
-def login_failures(request, username: str | None) -> tuple[int, float]:
-    """How many logins this username has tried (and not passed) from this address in the
-    current window, and the seconds until that window ends."""
-    key = _attempts_key(request, username)
-    values = cache.get_many([key, key + ":start"])
-    count = values.get(key) or 0
-    started = values.get(key + ":start") or time.time()
-    return count, max(started + settings.LOGIN_FAILURE_WINDOW - time.time(), 0.0)
-
-
-def count_login_attempt(request, username: str | None) -> int:
-    """Count one more attempt, atomically (before the password is checked, so a burst of
-    parallel guesses cannot all slip under the limit); returns the count."""
-    key = _attempts_key(request, username)
+def _login_limits() -> tuple[RollingLimit, RollingLimit]:
+    """(per username and address, per address whatever the username), read on every call so
+    tests can change the settings."""
     window = settings.LOGIN_FAILURE_WINDOW
-    cache.add(key + ":start", time.time(), window)
-    cache.add(key, 0, window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, window)
-        return 1
+    return (
+        RollingLimit("login", settings.LOGIN_FAILURE_LIMIT, window),
+        RollingLimit("login-ip", settings.LOGIN_FAILURE_IP_LIMIT, window),
+    )
+
+
+def _username_at_address(request, username: str | None) -> str:
+    return f"{(username or '').strip().lower()}\0{client_ip(request)}"
+
+
+def login_lockout(request, username: str | None) -> Lockout | None:
+    """Whether the next login of this username from this address would be refused (too many
+    attempts for the username there, or from the address across usernames), without counting."""
+    per_username, per_address = _login_limits()
+    wait = per_username.wait(_username_at_address(request, username))
+    if wait is not None:
+        return Lockout("Too many failed logins for this username.", wait)
+    wait = per_address.wait(client_ip(request))
+    if wait is not None:
+        return Lockout("Too many failed logins from this address.", wait)
+    return None
+
+
+def count_login_attempt(request, username: str | None) -> float | None:
+    """Count one more attempt, atomically (before the password is checked, so a burst of
+    parallel guesses cannot all slip under the limit). None when it may go on; otherwise it
+    is not counted and the answer is the seconds to wait."""
+    per_username, per_address = _login_limits()
+    subject = _username_at_address(request, username)
+    wait = per_username.hit(subject)
+    if wait is None:
+        wait = per_address.hit(client_ip(request))
+        if wait is not None:
+            per_username.undo(subject)
+    return wait
 
 
 def clear_login_failures(request, username: str | None) -> None:
-    key = _attempts_key(request, username)
-    cache.delete_many([key, key + ":start"])
+    """A login that passed: the username starts again from this address, and the address's
+    count keeps only its failures (so one good account cannot wipe a spraying record)."""
+    per_username, per_address = _login_limits()
+    per_username.reset(_username_at_address(request, username))
+    per_address.undo(client_ip(request))
 
 
 class RateLimitedModelBackend(ModelBackend):
-    """The model backend, refusing to even check a password once this username has failed
-    LOGIN_FAILURE_LIMIT times from this address within LOGIN_FAILURE_WINDOW seconds (a
-    successful login starts the count again).
+    """The model backend, refusing to even check a password once this username has tried
+    LOGIN_FAILURE_LIMIT times from this address within LOGIN_FAILURE_WINDOW seconds, or the
+    address has tried LOGIN_FAILURE_IP_LIMIT times across usernames (a successful login starts
+    the username's count again).
 
-    Every form that logs in (the dashboard's and the admin's) goes through it. Keyed on
-    username and address together, so a guesser cannot lock a user out from elsewhere.
+    Every form that logs in (the dashboard's and the admin's) goes through it. The per-username
+    count is keyed on the address too, so a guesser cannot lock a user out from elsewhere.
     """
 
     def authenticate(self, request, username=None, password=None, **kwargs):
@@ -136,7 +167,7 @@ class RateLimitedModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        if count_login_attempt(request, username) > settings.LOGIN_FAILURE_LIMIT:
+        if count_login_attempt(request, username) is not None:
             # Ends authenticate() for every backend: the password is not even checked.
             raise PermissionDenied("too many failed logins")
         user = super().authenticate(request, username=username, password=password, **kwargs)
@@ -145,22 +176,34 @@ class RateLimitedModelBackend(ModelBackend):
         return user
 
 
+def _refuse_when_locked(request, form, render) -> HttpResponse | None:
+    """For a login form that did not pass: the page saying why, 429 with Retry-After, when the
+    next try would be refused; None otherwise."""
+    lockout = login_lockout(request, form.data.get("username"))
+    if lockout is None:
+        return None
+    form.errors[NON_FIELD_ERRORS] = form.error_class([lockout.message], error_class="nonfield")
+    response = render()
+    response.status_code = 429
+    response["Retry-After"] = str(retry_after(lockout.seconds))
+    return response
+
+
 class RateLimitedLoginView(LoginView):
     """The login page; once the limit is reached it says so, with 429 and Retry-After."""
 
     def form_invalid(self, form):
-        username = form.data.get("username")
-        count, remaining = login_failures(self.request, username)
-        if count < settings.LOGIN_FAILURE_LIMIT:
-            return super().form_invalid(form)
-        minutes = max(math.ceil(remaining / 60), 1)
-        form.errors[NON_FIELD_ERRORS] = form.error_class(
-            [
-                f"Too many failed logins for this username. Try again in {minutes} "
-                f"minute{'s' if minutes != 1 else ''}."
-            ],
-            error_class="nonfield",
+        locked = _refuse_when_locked(
+            self.request, form, lambda: self.render_to_response(self.get_context_data(form=form))
         )
-        response = self.render_to_response(self.get_context_data(form=form), status=429)
-        response["Retry-After"] = str(max(math.ceil(remaining), 1))
+        return locked or super().form_invalid(form)
+
+
+@login_not_required
+def admin_login(request, extra_context=None):
+    """The Django admin's own login page, answering as the dashboard's does once locked."""
+    response = admin.site.login(request, extra_context)
+    form = (getattr(response, "context_data", None) or {}).get("form")
+    if request.method != "POST" or response.status_code != 200 or form is None or not form.errors:
         return response
+    return _refuse_when_locked(request, form, lambda: response) or response

@@ -2,7 +2,7 @@
 
 Environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS; with DEBUG off (production) also
 SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, CSRF_TRUSTED_ORIGINS, USE_X_FORWARDED_PROTO, STATIC_ROOT,
-CACHE_BACKEND/CACHE_LOCATION, API_THROTTLE_RATE (see "Security and production" below).
+REDIS_URL (or CACHE_BACKEND/CACHE_LOCATION), API_THROTTLE_RATE (see "Security and production").
 """
 
 import os
@@ -178,19 +178,42 @@ MAX_UPLOAD_BODY_SIZE = 6 * 1024 * 1024
 AUTHENTICATION_BACKENDS = ["core.security.RateLimitedModelBackend"]
 LOGIN_FAILURE_LIMIT = int(os.environ.get("LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW = int(os.environ.get("LOGIN_FAILURE_WINDOW", str(15 * 60)))
+# Also locked: an address that tried LOGIN_FAILURE_IP_LIMIT logins across usernames in the window.
+LOGIN_FAILURE_IP_LIMIT = int(os.environ.get("LOGIN_FAILURE_IP_LIMIT", "20"))
 # Behind a reverse proxy every caller has the proxy's address; name the META key of the header the
 # proxy sets to the real one (e.g. HTTP_X_REAL_IP). Only safe when the proxy always sets it.
 LOGIN_CLIENT_IP_HEADER = os.environ.get("LOGIN_CLIENT_IP_HEADER", "")
 
-# Login failures and API throttling are counted in the cache. The default (local memory) is per
-# process: with several gunicorn workers each counts on its own. A shared cache makes the
-# limits exact, e.g. CACHE_BACKEND=django.core.cache.backends.redis.RedisCache.
-CACHES = {
-    "default": {
-        "BACKEND": os.environ.get("CACHE_BACKEND", "django.core.cache.backends.locmem.LocMemCache"),
-        "LOCATION": os.environ.get("CACHE_LOCATION", "outreach"),
+# Login lock-outs and API throttles are counted in the cache, which every process must share:
+# the database's (table `outreach_cache`, made by `migrate`) unless REDIS_URL names a Redis
+# server (e.g. redis://127.0.0.1:6379/0). CACHE_BACKEND/CACHE_LOCATION name any other backend.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if os.environ.get("CACHE_BACKEND"):
+    CACHES = {
+        "default": {
+            "BACKEND": os.environ["CACHE_BACKEND"],
+            "LOCATION": os.environ.get("CACHE_LOCATION", "outreach"),
+        }
     }
-}
+elif REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "outreach"),
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "core.cache.DatabaseCache",  # Django's, with an atomic incr
+            "LOCATION": os.environ.get("CACHE_LOCATION", "outreach_cache"),
+            # Counters must not be culled while they count: room for many users and addresses.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+# A caller address that offered this many API keys naming no token is refused (429) for a while.
+API_FAILED_TOKEN_RATE = os.environ.get("API_FAILED_TOKEN_RATE", "20/min")
 
 # Sent by SecurityMiddleware / XFrameOptionsMiddleware on every response (Django's defaults,
 # stated so they cannot drift).

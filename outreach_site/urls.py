@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from core import health
-from core.security import RateLimitedLoginView
+from core.security import RateLimitedLoginView, admin_login
 from outreach_site import views
 from outreach_site.api_router import router
 
@@ -16,7 +16,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("admin/", admin.site.urls),
+    # The admin, its login page locked out as the dashboard's is (ahead of the admin's own).
+    path("admin/", include([path("login/", admin_login), path("", admin.site.urls)])),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs", views.api_docs, name="api-docs"),
     path("api/", include(router.urls)),

@@ -74,6 +74,9 @@ def _test_settings(settings):
     # Background tasks run in the test's own thread, when the on-commit callbacks run.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     # Login lock-outs and API throttle counters live in the cache: no test inherits another's.
+    # Served by the database (or Redis) in production, here from memory: no queries to count in
+    # every test (the shared caches are tested in tests/reliability/test_limits.py).
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
 
 

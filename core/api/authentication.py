@@ -4,16 +4,24 @@ DRF looks a token up with `Token.objects.select_related("user").get(key=…)` on
 and building that query through the ORM takes longer than the database takes to answer it. The
 same join is written once here and read through `User.objects.raw()`, which still applies the
 database's conversions to every field of the user. Answers and errors are DRF's.
+
+Guessing keys is braked per caller address: once an address has offered API_FAILED_TOKEN_RATE
+keys that name no token (e.g. `20/min`, over a rolling window in the shared cache, see
+core/limits.py), its next keys are not even looked up and the answer is 429 with Retry-After.
 """
 
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connections, router
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
+
+from core.context import current_client_ip
+from core.limits import RollingLimit, parse_rate, retry_after
 
 
 @cache
@@ -47,15 +55,29 @@ def user_and_token(key: str, sql=None) -> tuple[AbstractBaseUser, Token] | None:
     return user, token
 
 
+def failed_tokens() -> RollingLimit:
+    """Keys that named no (active) token, counted per caller address."""
+    return RollingLimit("failed-token", *parse_rate(settings.API_FAILED_TOKEN_RATE))
+
+
 class TokenAuthentication(authentication.TokenAuthentication):
-    """`Authorization: Token <key>`, answered as DRF answers it."""
+    """`Authorization: Token <key>`, answered as DRF answers it, guessing braked per address."""
 
     model = Token
 
     sql = None  # see user_and_token
 
     def authenticate_credentials(self, key):
+        # The address comes from the request's context (core.middleware), so a key given
+        # another way (the compatibility API's `api_key`) is braked the same.
+        address = current_client_ip() or ""
+        limit = failed_tokens()
+        wait = limit.wait(address)
+        if wait is not None:
+            raise exceptions.Throttled(retry_after(wait))
         found = user_and_token(key, self.sql)
+        if found is None or not found[0].is_active:
+            limit.hit(address)
         if found is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
         if not found[0].is_active:

@@ -1,35 +1,24 @@
-"""Per-user API throttling: a fixed-window counter in the cache.
+"""Per-user API throttling over a rolling window, counted in the shared cache (core/limits.py).
 
 DRF's own UserRateThrottle keeps every request's timestamp in one cache entry and rewrites it on
-each request, which costs time in proportion to the rate; a counter costs the same whatever the
-rate. The rate comes from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"] (setting
+each request, which costs time in proportion to the rate; two counters cost the same whatever
+the rate. The rate comes from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["user"] (setting
 API_THROTTLE_RATE), read on every request so tests can lower it. A refused request is a 429 with
-Retry-After (the seconds until the window ends), from DRF's exception handler.
+Retry-After (the seconds until one more request fits), from DRF's exception handler.
 """
 
-import math
-import time
-
-from django.core.cache import cache
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle
 
-PERIODS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+from core.limits import RollingLimit, parse_rate, retry_after
 
-
-def parse_rate(rate: str) -> tuple[int, int]:
-    """`6000/min` -> (6000, 60): DRF's notation, the period named by its first letter."""
-    count, period = rate.split("/")
-    return int(count), PERIODS[period.strip()[0]]
+__all__ = ["UserRateThrottle", "parse_rate"]
 
 
 class UserRateThrottle(BaseThrottle):
-    """At most N requests per user per window (`6000/min`, `100/s`, `50000/hour`, `1/day`).
-
-    Windows are aligned to the clock, so a client may send up to twice the rate across a window
-    boundary; that is the price of a constant-cost check. Anonymous requests are not counted
-    here (they are refused by the permissions first).
-    """
+    """At most N requests per user in any window of the period (`6000/min`, `100/s`,
+    `50000/hour`, `1/day`), across every process. Anonymous requests are not counted here
+    (they are refused by the permissions first)."""
 
     scope = "user"
 
@@ -41,21 +30,9 @@ class UserRateThrottle(BaseThrottle):
         user = getattr(request, "user", None)
         if rate is None or user is None or not user.is_authenticated:
             return True
-        limit, duration = parse_rate(rate)
-        now = time.time()
-        window = int(now // duration)
-        key = f"throttle:{self.scope}:{user.pk}:{duration}:{window}"
-        # add() then incr() is atomic in the cache backends that matter (local memory, Redis).
-        cache.add(key, 0, duration + 1)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # the entry expired between add and incr
-            cache.set(key, 1, duration + 1)
-            count = 1
-        if count <= limit:
-            return True
-        self._wait = (window + 1) * duration - now
-        return False
+        limit, period = parse_rate(rate)
+        self._wait = RollingLimit(f"api-{self.scope}", limit, period).hit(str(user.pk))
+        return self._wait is None
 
     def wait(self) -> float | None:
-        return None if self._wait is None else max(math.ceil(self._wait), 1)
+        return None if self._wait is None else retry_after(self._wait)
