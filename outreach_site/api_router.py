@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from contacts.api.views import CompanyViewSet, PersonViewSet
 from followups.api.views import FollowUpViewSet
+from integrations.api.views import WebhookViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
@@ -20,3 +21,4 @@ router.register("followups", FollowUpViewSet, basename="followup")
 router.register("users", UserViewSet, basename="user")
 router.register("enrichment_batches", EnrichmentBatchViewSet, basename="enrichment_batch")
 router.register("audit", AuditViewSet, basename="audit")
+router.register("webhooks", WebhookViewSet, basename="webhook")

@@ -321,6 +321,12 @@ ENRICHMENT_CHUNK_SIZE = int(os.environ.get("ENRICHMENT_CHUNK_SIZE", "250"))
 ENRICHMENT_STALE_AFTER_MINUTES = int(os.environ.get("ENRICHMENT_STALE_AFTER_MINUTES", "15"))
 ENRICHMENT_MIN_CONFIDENCE = float(os.environ.get("ENRICHMENT_MIN_CONFIDENCE", "0.35"))
 
+# Webhooks (integrations/webhooks/): URLs that resolve to loopback, private, link-local or
+# metadata addresses are refused unless this is on (a receiver on the same network); how long
+# a receiver may take to answer before the attempt counts as failed.
+WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
+WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.
 FOLLOW_UP_DELAY_DAYS = int(os.environ.get("FOLLOW_UP_DELAY_DAYS", "3"))

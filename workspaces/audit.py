@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.actors import Actor, acting_user
 from core.context import client_ip, current_client_ip
+from core.hooks import Hook
 from core.scoping import current_workspace_id
 
 from .choices import AuditAction
@@ -22,6 +23,9 @@ from .models import AuditEntry
 from .selectors import workspace_id_of
 
 REDACTED = "[redacted]"
+# Called with every change recorded (one call per batch), in its transaction: webhooks publish
+# the changes from here, so a batch's events are written in bulk like its entries.
+recorded = Hook("audit entries written: action, object_type, rows of (workspace, id, changes)")
 _SECRET_WORDS = ("password", "token", "secret", "api_key")
 
 
@@ -89,6 +93,11 @@ def record(*, actor: Actor, action: str, obj=None, **fields: Any) -> AuditEntry:
     """Write one entry (call inside the change's transaction)."""
     entry = _entry(actor=actor, action=action, obj=obj, **fields)
     entry.save(force_insert=True)
+    recorded(
+        action=action,
+        object_type=entry.object_type,
+        rows=[(entry.workspace_id, entry.object_id, entry.changes)],
+    )
     return entry
 
 
@@ -128,6 +137,7 @@ def record_many(
                 json.dumps(rows),
             ],
         )
+    recorded(action=action, object_type=object_type, rows=rows)
     return len(rows)
 
 

@@ -53,12 +53,13 @@ def _data_queries(captured):
 
 
 @pytest.mark.parametrize("size", [1, 50])
-def test_batch_transition_is_four_queries_whatever_the_size(size, user):
+def test_batch_transition_is_five_queries_whatever_the_size(size, user):
     ids = [o.pk for o in OutreachFactory.create_batch(size, state="starting")]
     with CaptureQueriesContext(connection) as queries:
         outreaches_batch_transition(ids=ids, name="wait", actor=user)
-    # lock and read the states, one UPDATE, one INSERT of the history rows, one of the audit log
-    assert len(_data_queries(queries.captured_queries)) == 4
+    # lock and read the states, one UPDATE, one INSERT of the history rows, one of the audit log,
+    # one SELECT of the workspace's webhook subscribers (none here: no events written)
+    assert len(_data_queries(queries.captured_queries)) == 5
 
 
 def test_batch_start_enrichment_query_count_does_not_grow_with_size(user):
@@ -91,7 +92,7 @@ def test_batch_assign_is_one_locking_read_and_one_update(user):
     selects = [q for q in queries.captured_queries if q["sql"].upper().startswith("SELECT")]
     inserts = [q for q in queries.captured_queries if q["sql"].upper().startswith("INSERT")]
     assert len(updates) == 1
-    assert len(selects) == 1  # the rows, locked in id order
+    assert len(selects) == 2  # the rows, locked in id order; the webhook subscribers
     assert len(inserts) == 1  # the audit entries, one per outreach
 
 

@@ -1,0 +1,1 @@
+"""Signed webhooks: endpoints, the outbox of events, and their delivery (Standard Webhooks)."""

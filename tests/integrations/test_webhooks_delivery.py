@@ -1,0 +1,191 @@
+"""Delivering webhooks over the wire to a local receiver: signing, retries, giving up,
+deactivation, order per object, leases, redirects and the private-address guard."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+from standardwebhooks import Webhook as Verifier
+from standardwebhooks.webhooks import WebhookVerificationError
+
+from integrations.models import Webhook, WebhookDelivery
+from integrations.webhooks import delivery as sender
+from integrations.webhooks.outbox import emit
+from integrations.webhooks.services import webhook_create, webhook_rotate_secret
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def endpoint(user, receiver):
+    return webhook_create(actor=user, url=receiver.url, events=["outreach.updated"])
+
+
+def _emit(endpoint, object_id="out_1", **data):
+    emit(
+        type="outreach.updated",
+        workspace_id=endpoint.webhook.workspace_id,
+        object_id=object_id,
+        data={"id": object_id, **data},
+    )
+
+
+def _make_due():
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+
+
+def test_a_delivery_is_signed_and_shaped_as_the_standard_says(endpoint, receiver):
+    _emit(endpoint, note="hi")
+    assert sender.deliver_due() == {"succeeded": 1, "pending": 0, "failed": 0}
+    [request] = receiver.requests
+    assert request.path == "/hooks"
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["webhook-id"].startswith("msg_")
+    assert request.headers["webhook-signature"].startswith("v1,")
+    payload = Verifier(endpoint.secret).verify(request.body, request.headers)
+    assert set(payload) == {"type", "timestamp", "data"}
+    assert payload["type"] == "outreach.updated"
+    assert payload["data"] == {"id": "out_1", "note": "hi"}
+    datetime.datetime.fromisoformat(payload["timestamp"])
+    with pytest.raises(WebhookVerificationError):
+        Verifier("whsec_" + "QUJD" * 8).verify(request.body, request.headers)
+
+
+def test_a_500_is_retried_with_growing_delays(endpoint, receiver):
+    receiver.answer(500, 500)
+    _emit(endpoint)
+    before = timezone.now()
+    assert sender.deliver_due()["pending"] == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("pending", 1, 500)
+    first_wait = delivery.next_attempt_at - before
+    assert datetime.timedelta(seconds=4) < first_wait < datetime.timedelta(seconds=10)
+    assert sender.deliver_due()["pending"] == 0  # not due yet: nothing sent
+    _make_due()
+    sender.deliver_due()
+    delivery.refresh_from_db()
+    assert delivery.attempts == 2
+    assert delivery.next_attempt_at - timezone.now() > datetime.timedelta(minutes=4)
+    _make_due()
+    sender.deliver_due()
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == ("succeeded", 3, 200)
+    assert len(receiver.requests) == 3
+    # Every attempt carries the same message id.
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+
+
+def test_a_timeout_counts_as_a_failure(endpoint, receiver, settings):
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 0.3
+    receiver.answer(200, delay=1.0)
+    _emit(endpoint)
+    sender.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.error) == ("pending", "Timed out.")
+    assert delivery.response_code is None
+
+
+def test_failed_after_the_retry_window(endpoint, receiver):
+    receiver.default = (503, 0.0)
+    _emit(endpoint)
+    sender.deliver_due()
+    WebhookDelivery.objects.update(
+        first_attempt_at=timezone.now() - datetime.timedelta(hours=23), attempts=6
+    )
+    _make_due()
+    sender.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.next_attempt_at) == ("failed", None)
+    assert Webhook.objects.get().active  # one day of failures does not deactivate
+
+
+def test_an_endpoint_failing_everything_for_three_days_is_deactivated(endpoint, receiver):
+    receiver.default = (500, 0.0)
+    _emit(endpoint)
+    sender.deliver_due()
+    webhook = Webhook.objects.get()
+    assert webhook.failing_since is not None and webhook.active
+    Webhook.objects.update(failing_since=timezone.now() - datetime.timedelta(days=3, minutes=1))
+    _make_due()
+    sender.deliver_due()
+    webhook.refresh_from_db()
+    assert not webhook.active
+    assert "every delivery failed for 3 days" in webhook.note
+    # Nothing more is sent to an inactive endpoint.
+    _emit(endpoint, object_id="out_2")
+    _make_due()
+    sent = len(receiver.requests)
+    sender.deliver_due()
+    assert len(receiver.requests) == sent
+
+
+def test_a_success_ends_the_failure_streak(endpoint, receiver):
+    receiver.answer(500)
+    _emit(endpoint)
+    sender.deliver_due()
+    _make_due()
+    sender.deliver_due()
+    assert Webhook.objects.get().failing_since is None
+
+
+def test_one_objects_deliveries_go_in_commit_order(endpoint, receiver):
+    receiver.answer(500)
+    _emit(endpoint, object_id="out_1", step=1)
+    _emit(endpoint, object_id="out_1", step=2)
+    _emit(endpoint, object_id="out_2", step=1)
+    sender.deliver_due()
+    # out_1's first failed: its second waits; out_2 is not held back.
+    sent = [Verifier(endpoint.secret).verify(r.body, r.headers)["data"] for r in receiver.requests]
+    assert sent == [{"id": "out_1", "step": 1}, {"id": "out_2", "step": 1}]
+    _make_due()
+    sender.deliver_due()
+    sent = [Verifier(endpoint.secret).verify(r.body, r.headers)["data"] for r in receiver.requests]
+    assert sent[2:] == [{"id": "out_1", "step": 1}, {"id": "out_1", "step": 2}]
+
+
+def test_a_claimed_delivery_is_not_claimed_twice_until_its_lease_runs_out(endpoint):
+    _emit(endpoint)
+    now = timezone.now()
+    [claimed] = sender.claim(now=now)
+    assert sender.claim(now=now) == []  # another worker finds nothing
+    # The worker died: once the lease has run out another takes it.
+    later = now + sender.lease_length() + datetime.timedelta(seconds=1)
+    assert sender.claim(now=later) == [claimed]
+
+
+def test_redirects_are_not_followed(endpoint, receiver):
+    receiver.answer(302)
+    _emit(endpoint)
+    sender.deliver_due()
+    assert len(receiver.requests) == 1
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.response_code) == ("pending", 302)
+
+
+def test_the_private_address_guard_runs_again_at_delivery(endpoint, receiver, settings):
+    _emit(endpoint)
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    sender.deliver_due()
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending"
+    assert "127.0.0.1, a loopback address" in delivery.error
+
+
+def test_during_a_rotation_both_secrets_sign(endpoint, receiver, user):
+    rotated = webhook_rotate_secret(webhook=endpoint.webhook, actor=user)
+    _emit(endpoint)
+    sender.deliver_due()
+    [request] = receiver.requests
+    assert len(request.headers["webhook-signature"].split(" ")) == 2
+    Verifier(rotated.secret).verify(request.body, request.headers)
+    Verifier(endpoint.secret).verify(request.body, request.headers)
+    # After the overlap only the new secret signs.
+    Webhook.objects.update(previous_secret_expires_at=timezone.now())
+    _emit(endpoint, object_id="out_2")
+    sender.deliver_due()
+    latest = receiver.requests[-1]
+    assert len(latest.headers["webhook-signature"].split(" ")) == 1
+    Verifier(rotated.secret).verify(latest.body, latest.headers)
+    with pytest.raises(WebhookVerificationError):
+        Verifier(endpoint.secret).verify(latest.body, latest.headers)
