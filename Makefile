@@ -11,8 +11,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-# The background worker started beside the web server by `make run` (empty: none).
-WORKER ?= $(BIN)/python manage.py db_worker
+# The background worker `make run` starts beside the web server and restarts if it stops
+# (empty: none); it waits out database outages itself.
+WORKER ?= $(BIN)/python manage.py worker
 
 .PHONY: run test lint format install clean bench
 

@@ -62,17 +62,19 @@ class Sweeps:
 worker_sweeps = Sweeps()
 
 
-def run_due_sweeps(sweeps: Sweeps, now: float | None = None) -> list[str]:
+def run_due_sweeps(
+    sweeps: Sweeps, now: float | None = None, every: float | None = None
+) -> list[str]:
     """Run the sweeps that are due; a failing one is logged and tried again when next due.
-    Returns the names of those that ran. Closes this thread's connections afterwards, so an idle
-    worker holds none for its housekeeping."""
+    `every` replaces each sweep's own interval. Returns the names of those that ran. Closes this
+    thread's connections afterwards, so an idle worker holds none for its housekeeping."""
     now = time.monotonic() if now is None else now
     ran = []
     try:
         for sweep in sweeps:
             if sweep.due > now:
                 continue
-            sweep.due = now + sweep.every
+            sweep.due = now + (every or sweep.every)
             try:
                 sweep.function()
             except Exception:  # one sweep's failure must not stop the others or the worker
@@ -86,31 +88,49 @@ def run_due_sweeps(sweeps: Sweeps, now: float | None = None) -> list[str]:
 class SweepThread(threading.Thread):
     """Runs the due sweeps beside the task loop (a daemon: it dies with the worker)."""
 
-    def __init__(self, sweeps: Sweeps, tick: float):
+    def __init__(self, sweeps: Sweeps, tick: float, every: float | None = None):
         super().__init__(name="worker-sweeps", daemon=True)
         self.sweeps = sweeps
         self.tick = tick
-        self.stopping = threading.Event()
+        self.every = every
+        self.stopping = False
+        self._woken = threading.Event()
 
     def run(self) -> None:
-        while not self.stopping.is_set():
-            run_due_sweeps(self.sweeps)
-            self.stopping.wait(self.tick)
+        while not self.stopping:
+            run_due_sweeps(self.sweeps, every=self.every)
+            self._woken.wait(self.tick)
+            self._woken.clear()
+
+    def run_all_now(self) -> None:
+        """Make every sweep due at once (after an outage: work may have been lost in it)."""
+        for sweep in self.sweeps:
+            sweep.due = 0.0
+        self._woken.set()
 
     def stop(self) -> None:
-        self.stopping.set()
+        self.stopping = True
+        self._woken.set()
 
 
 class ResilientWorker(Worker):
     """django_tasks_db's Worker whose loop is started again after a database error.
 
     A task the error interrupted keeps its row in RUNNING (the error also stopped the worker
-    from recording the failure); the app's recovery sweeps find such work (e.g. enrichment's).
+    from recording the failure); the app's recovery sweeps find such work (e.g. enrichment's),
+    and `on_reconnect` (the command: run every sweep now) gives them their chance at once.
     """
 
-    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, **kwargs):
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        on_reconnect: Callable[[], None] | None = None,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.sleep = sleep
+        self.on_reconnect = on_reconnect
         self.outages = 0
 
     def run(self) -> None:
@@ -137,3 +157,5 @@ class ResilientWorker(Worker):
                         connection.close()
                 self.sleep(pause)
                 pause = min(pause * 2, BACKOFF_MAX_SECONDS)
+                if self.on_reconnect is not None:
+                    self.on_reconnect()

@@ -151,6 +151,7 @@ def enrichment_requeue_lost(*, everything: bool = False, watching: int | None = 
         everything=everything,
         abandoned=_batches_of_lost_workers(now - WORKER_LEASE),
         abandoned_before=now - WORKER_LEASE,
+        queued=_batches_with_queued_chunks(),
     )
     for batch_id, ids in recovery.plan.items():
         enrichment_queue_on_commit(batch_id=batch_id, outreach_ids=ids, watch=batch_id != watching)
@@ -166,27 +167,32 @@ def _chunk_tasks():
 
 
 def _batches_of_lost_workers(untouched_since: datetime.datetime) -> list[int]:
-    """Open batches with a chunk task RUNNING, untouched since `untouched_since` (so their worker
-    stopped beating), and no chunk still waiting in the queue (a worker will come to those)."""
+    """Open batches with a chunk task RUNNING, untouched since `untouched_since`: their worker
+    stopped beating (recovery still leaves those with chunks waiting in the queue)."""
     tasks = _chunk_tasks()
     if tasks is None:
         return []
     running = set(
         tasks.filter(status=TaskResultStatus.RUNNING).values_list("args_kwargs__args__0", flat=True)
     )
-    quiet = list(
+    return list(
         EnrichmentBatch._base_manager.filter(
             pk__in=running, finished_at__isnull=True, updated_at__lt=untouched_since
         ).values_list("pk", flat=True)
     )
-    if not quiet:
+
+
+def _batches_with_queued_chunks() -> list[int]:
+    """Batches with a chunk task waiting in the queue (READY): no work of theirs is lost yet."""
+    tasks = _chunk_tasks()
+    if tasks is None:
         return []
-    waiting = set(
-        tasks.filter(status=TaskResultStatus.READY, args_kwargs__args__0__in=quiet).values_list(
-            "args_kwargs__args__0", flat=True
-        )
+    return list(
+        tasks.filter(status=TaskResultStatus.READY)
+        .order_by()
+        .values_list("args_kwargs__args__0", flat=True)
+        .distinct()
     )
-    return [pk for pk in quiet if pk not in waiting]
 
 
 def _fail_lost_chunk_tasks(batch_ids: list[int], *, at: datetime.datetime) -> None:

@@ -354,6 +354,7 @@ def enrichment_recover(
     everything: bool = False,
     abandoned: Collection[int] = (),
     abandoned_before: datetime.datetime | None = None,
+    queued: Collection[int] = (),
 ) -> Recovery:
     """Find enrichment work nobody is doing any more and plan to hand it out again.
 
@@ -361,6 +362,8 @@ def enrichment_recover(
     `abandoned` batches are known to have lost their worker (outreach.tasks reads the task
     table): they are taken as soon as they are untouched since `abandoned_before` (a short
     lease), checked again here under the lock so two sweeps at once take a batch only once.
+    `queued` batches still have work waiting in the queue: a worker will come to it, however
+    long the queue, so they are left alone.
     An open batch that has not moved gets its pending outreaches queued again; an outreach in
     `enrichment` that belongs to no open batch (its batch was lost, or it was put there by
     hand) gets a new batch; an open batch with nothing pending is closed. The plan is the
@@ -376,7 +379,7 @@ def enrichment_recover(
         lost = Q(updated_at__lt=cutoff)
         if abandoned and abandoned_before is not None:
             lost |= Q(pk__in=list(abandoned), updated_at__lt=abandoned_before)
-        open_batches = open_batches.filter(lost)
+        open_batches = open_batches.filter(lost).exclude(pk__in=list(queued))
     batch_ids = list(open_batches.order_by("pk").values_list("pk", flat=True))
     recovery = Recovery()
     for batch_id, outreach_id in (

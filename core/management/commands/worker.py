@@ -27,6 +27,12 @@ class Command(db_worker.Command):
             help="Seconds between looks for due sweeps (default: %(default)r).",
         )
         parser.add_argument(
+            "--sweep-every",
+            type=db_worker.valid_interval,
+            default=None,
+            help="Run every sweep this often instead of at its own interval (e.g. in tests).",
+        )
+        parser.add_argument(
             "--no-sweeps", action="store_true", help="Run tasks only, no periodic sweeps."
         )
 
@@ -44,6 +50,7 @@ class Command(db_worker.Command):
         worker_id: str,
         exclude_queues: str,
         sweep_tick: float,
+        sweep_every: float | None,
         no_sweeps: bool,
         **options,
     ) -> None:
@@ -54,7 +61,11 @@ class Command(db_worker.Command):
         excluded_queue_names = exclude_queues.split(",") if exclude_queues else []
         if excluded_queue_names and "*" not in queue_names:
             raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        sweeper = None
+        if not (no_sweeps or batch):
+            sweeper = SweepThread(worker_sweeps, tick=sweep_tick, every=sweep_every)
         worker = ResilientWorker(
+            on_reconnect=sweeper.run_all_now if sweeper is not None else None,
             queue_names=queue_names,
             interval=interval,
             batch=batch,
@@ -64,9 +75,7 @@ class Command(db_worker.Command):
             worker_id=worker_id,
             excluded_queue_names=excluded_queue_names,
         )
-        sweeper = None
-        if not (no_sweeps or batch):
-            sweeper = SweepThread(worker_sweeps, tick=sweep_tick)
+        if sweeper is not None:
             sweeper.start()
         worker.configure_signals()
         try:
