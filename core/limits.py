@@ -73,8 +73,9 @@ class RollingLimit:
         base = f"limit:{self.name}:{self.period}:{digest}:"
         return base + str(int(window) - 1), base + str(int(window)), into / self.period
 
-    def _estimate(self, previous: int, current: int, fraction: float) -> float:
-        return previous * (1 - fraction) + current
+    def _within(self, previous: int, current: int, fraction: float) -> bool:
+        # The estimate is a float: a hair over the limit from rounding is still within it.
+        return previous * (1 - fraction) + current <= self.limit + 1e-9
 
     def _wait(self, previous: int, current: int, fraction: float) -> float:
         """Seconds until one more event fits, given the counts without it."""
@@ -93,7 +94,7 @@ class RollingLimit:
         previous_key, current_key, fraction = self._keys(subject, time.time())
         current = _increment(current_key, 2 * self.period + 1)
         previous = cache.get(previous_key) or 0
-        if self._estimate(previous, current, fraction) <= self.limit:
+        if self._within(previous, current, fraction):
             return None
         _decrement(current_key)
         return max(self._wait(previous, current - 1, fraction), 0.0)
@@ -104,7 +105,7 @@ class RollingLimit:
         previous_key, current_key, fraction = self._keys(subject, time.time())
         counts = cache.get_many([previous_key, current_key])
         previous, current = counts.get(previous_key) or 0, counts.get(current_key) or 0
-        if self._estimate(previous, current + 1, fraction) <= self.limit:
+        if self._within(previous, current + 1, fraction):
             return None
         return max(self._wait(previous, current, fraction), 0.0)
 
