@@ -119,9 +119,10 @@ def test_batch_transition_queries_do_not_grow_with_the_batch(user, name):
         assert result.success_count == size
         counts.append(len(work(queries)))
     assert counts[0] == counts[1]
-    # Lock and read, UPDATE, history, audit; start_enrichment also opens its batch and items
-    # (its workspace read from its first outreach: a service called outside a request).
-    assert counts[0] == (7 if name == "start_enrichment" else 4)
+    # Lock and read, UPDATE, history, audit, the webhook subscribers; start_enrichment also
+    # opens its batch and items (its workspace read from its first outreach: a service called
+    # outside a request).
+    assert counts[0] == (8 if name == "start_enrichment" else 5)
 
 
 def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
@@ -134,15 +135,17 @@ def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
         assert result.updated_count == size
         assert result.not_found == ["out_1000000000"]
         counts.append(len(work(queries)))
-    assert counts == [3, 3]  # lock and read, UPDATE (the sort key included), audit
+    # lock and read, UPDATE (the sort key included), audit, the webhook subscribers
+    assert counts == [4, 4]
 
 
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("batch_assign", 5),  # token, the sequence, lock and read, UPDATE, audit
-        # token, lock and read, UPDATE, history, audit, batch, items
-        ("batch_start_enrichment", 7),
+        # token, the sequence, lock and read, UPDATE, audit, the webhook subscribers
+        ("batch_assign", 6),
+        # token, lock and read, UPDATE, history, audit, the webhook subscribers, batch, items
+        ("batch_start_enrichment", 8),
     ],
 )
 def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):
