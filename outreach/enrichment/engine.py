@@ -29,6 +29,7 @@ from core.scoping import workspace_scope
 
 from ..choices import Channel, PipelineState
 from ..models import EnrichmentBatch, EnrichmentBatchItem, EnrichmentResult, Outreach
+from ..services import effects
 from ..services.transitions import outreaches_batch_transition
 from .batches import enrichment_batch_open
 from .providers import DETAIL_FIELDS, Contact, EnrichmentProvider, Findings, Found, get_provider
@@ -299,7 +300,26 @@ def _record(
         ),
     )
     _update_people(outreaches, moved, decided, findings, now)
+    _publish_if_finished(batch_id, now)
     return result
+
+
+def _publish_if_finished(batch_id: int, now) -> None:
+    """The chunk that finished its batch publishes `enrichment.batch.finished`."""
+    counts = ("total", "ready", "not_available", "failed", "skipped")
+    finished = (
+        EnrichmentBatch.objects.filter(pk=batch_id, finished_at=now)
+        .values("workspace_id", *counts)
+        .first()
+    )
+    if finished is not None:
+        batch_id_text = format_public_id(EnrichmentBatch.PUBLIC_ID_PREFIX, batch_id)
+        effects.publish(
+            type="enrichment.batch.finished",
+            workspace_id=finished["workspace_id"],
+            object_id=batch_id_text,
+            data={"id": batch_id_text, **{name: finished[name] for name in counts}},
+        )
 
 
 def _update_people(

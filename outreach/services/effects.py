@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from contacts.services import person_apply_outcome, person_record_contacted
 from core.actors import Actor
+from core.hooks import Hook
 from followups.services import (
     followup_create_respond,
     followup_schedule_first_attempt,
@@ -19,6 +20,11 @@ from jobs.services import job_recompute_heat
 from ..choices import UNRESOLVED_OUTCOMES, DeliveryStatus, Outcome
 from ..models import Outreach
 from .transitions import outreaches_batch_transition
+
+# An event for integrations to publish (webhooks), called in the change's transaction:
+# `publish(type="message.sent", workspace_id=o.workspace_id, object_id=o.public_id, data={...})`.
+# Outreach changes themselves are published from their audit entries.
+publish = Hook("an event for webhooks: type, workspace_id, object_id, data")
 
 # What the effects compare before and after a change.
 EFFECT_FIELDS = ("sent_at", "outcome", "job_id", "person_id")

@@ -2,13 +2,16 @@
 deactivation, order per object, leases, redirects and the private-address guard."""
 
 import datetime
+import socket
 
 import pytest
 from django.utils import timezone
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
+from core.errors import InvalidInput
 from integrations.models import Webhook, WebhookDelivery
+from integrations.webhooks import addresses
 from integrations.webhooks import delivery as sender
 from integrations.webhooks.outbox import emit
 from integrations.webhooks.services import webhook_create, webhook_rotate_secret
@@ -189,3 +192,55 @@ def test_during_a_rotation_both_secrets_sign(endpoint, receiver, user):
     Verifier(rotated.secret).verify(latest.body, latest.headers)
     with pytest.raises(WebhookVerificationError):
         Verifier(endpoint.secret).verify(latest.body, latest.headers)
+
+
+def _resolving(monkeypatch, answers):
+    """Make the resolver answer `answers[name]` (a list of addresses, popped per lookup when a
+    list of lists)."""
+    real = socket.getaddrinfo
+
+    def fake(host, port, *args, **kwargs):
+        if host not in answers:
+            return real(host, port, *args, **kwargs)
+        found = answers[host]
+        addresses = found.pop(0) if isinstance(found[0], list) else found
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
+
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", fake)
+
+
+def test_delivery_dials_the_checked_address_and_keeps_the_host_name(user, receiver, monkeypatch):
+    port = receiver.url.split(":")[2].split("/")[0]
+    _resolving(monkeypatch, {"hooks.example": ["127.0.0.1"]})
+    made = webhook_create(
+        actor=user, url=f"http://hooks.example:{port}/in?x=1", events=["outreach.updated"]
+    )
+    _emit(made)
+    assert sender.deliver_due()["succeeded"] == 1
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"hooks.example:{port}"
+    assert request.path == "/in?x=1"
+
+
+def test_a_name_that_turns_private_after_saving_is_refused_at_delivery(
+    user, receiver, monkeypatch, settings
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    # Public when saved; then the name is pointed at the metadata service.
+    _resolving(monkeypatch, {"hooks.example": [["93.184.215.14"], ["169.254.169.254"]]})
+    made = webhook_create(actor=user, url="http://hooks.example/in", events=["outreach.updated"])
+    _emit(made)
+    sender.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending"
+    assert "169.254.169.254, a cloud metadata address" in delivery.error
+    assert receiver.requests == []
+
+
+def test_every_address_of_a_name_must_be_public(user, settings, monkeypatch):
+    settings.WEBHOOKS_ALLOW_PRIVATE = False
+    _resolving(monkeypatch, {"mixed.example": ["93.184.215.14", "10.0.0.5"]})
+    with pytest.raises(InvalidInput) as refused:
+        webhook_create(actor=user, url="http://mixed.example/", events=["outreach.updated"])
+    assert refused.value.field == "url"
+    assert "10.0.0.5, a private address" in refused.value.message
