@@ -5,11 +5,11 @@ brake on guessed API tokens (core/api/authentication.py). The cache is the datab
 default and Redis when REDIS_URL is set (settings), so every gunicorn worker and every machine
 counts against the same budget.
 
-Why not a library: django-ratelimit counts in clock-aligned windows (twice the rate across a
+Why not a library: django-ratelimit counts in fixed windows (up to twice the rate across a
 boundary) and leaves the answer (429, Retry-After) to us; django-axes brings its own models,
-middleware and lock-out pages, locks on failures only after the password was checked, and has
-no notion of an API throttle. Neither counts a rolling window. What is needed is one small
-counter, written once here.
+middleware and lock-out pages, records a failure only after its password was checked (a
+parallel burst is checked whole), and has no API throttle. Neither counts a rolling window, and
+we would still need the counter for the API. So one small counter, written once here.
 
 The rolling window is the usual two-counter estimate: the count of the current clock window
 plus the previous window's count weighted by how much of it still lies within the last
