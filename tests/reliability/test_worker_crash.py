@@ -1,11 +1,13 @@
 """An enrichment worker killed (SIGKILL) in the middle of a batch: after a restart every outreach
 still ends in `ready` or `not_available`, none stays in `enrichment`, and no transition is
-recorded twice. Real processes: `manage.py db_worker` on a database of its own (a SQLite file,
+recorded twice. Real processes: `manage.py worker` on a database of its own (a SQLite file,
 or a fresh PostgreSQL database when the suite runs on PostgreSQL).
 
-No one runs anything by hand after the restart: the batch's watchdog task (outreach/tasks.py)
-finds the chunk the dead worker held and queues it again. ENRICHMENT_STALE_AFTER_MINUTES=0 makes
-that work stale at once, so the watchdog acts after its fixed grace of 30 seconds.
+No one runs anything by hand after the restart: the workers' enrichment sweep (outreach/tasks.py)
+finds the chunk the dead worker held and queues it again, and marks the dead task's row failed.
+ENRICHMENT_STALE_AFTER_MINUTES=0 makes that work count as lost as soon as none of its batch's
+chunks is queued any more, and the sweep runs every second here (by default it takes the chunk
+back once its worker has stopped touching it for a minute).
 """
 
 import os
@@ -115,11 +117,14 @@ def start_worker(env, log: Path) -> subprocess.Popen:
         [
             sys.executable,
             "manage.py",
-            "db_worker",
+            "worker",
             "--no-startup-delay",
-            "--no-reload",
             "--interval",
             "0.2",
+            "--sweep-tick",
+            "0.2",
+            "--sweep-every",
+            "1",
         ],
         cwd=ROOT,
         env=env,
@@ -207,6 +212,10 @@ def test_a_worker_killed_mid_batch_leaves_nothing_stuck_after_a_restart(database
             ("start_enrichment", OUTREACHES),
         ]
     )
+    # No task row is left RUNNING: the dead worker's was marked failed when taken back.
+    assert database.rows(
+        "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
+    ) == [(0,)]
     # No batch item is left pending, and every batch is closed.
     assert database.rows(
         "SELECT COUNT(*) FROM outreach_enrichmentbatchitem WHERE result = 'pending'"
