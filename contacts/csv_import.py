@@ -16,6 +16,7 @@ from django.db.models.functions import Lower
 from core.enums import normalize_choice
 from core.errors import DomainError
 from core.scoping import workspace_scope
+from core.validation import text_problem
 from workspaces import audit
 from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require
@@ -55,7 +56,12 @@ ALIASES = {
     "linkedin_profile": "linkedin_url",
     "facebook": "facebook_url",
 }
-MAX_CELL = {"first_name": 100, "last_name": 100, "title": 200, "company": 200}
+# The longest value each column may hold once normalized: its database column's length.
+MAX_CELL = {
+    **{name: Person._meta.get_field(name).max_length for name in PERSON_COLUMNS},
+    "company": Company._meta.get_field("name").max_length,
+    "company_domain": Company._meta.get_field("domain").max_length,
+}
 
 NORMALIZERS = {
     "email": normalize_email,
@@ -124,8 +130,8 @@ def _parse_row(raw: dict[str, str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in COLUMNS:
         value = (raw.get(name) or "").strip()
-        if value and name in MAX_CELL and len(value) > MAX_CELL[name]:
-            raise _Rejected(f"{name}: longer than {MAX_CELL[name]} characters.")
+        if problem := text_problem(value):
+            raise _Rejected(f"{name}: {problem}")
         if value:
             values[name] = value
     for name, normalize in NORMALIZERS.items():
@@ -140,6 +146,9 @@ def _parse_row(raw: dict[str, str]) -> dict[str, Any]:
             if canonical is None:
                 raise _Rejected(f"{name}: “{values[name]}” is not one of {', '.join(choices)}.")
             values[name] = canonical
+    for name, value in values.items():
+        if len(value) > MAX_CELL[name]:
+            raise _Rejected(f"{name}: longer than {MAX_CELL[name]} characters.")
     if not any(values.get(n) for n in ("first_name", "last_name", "email", "linkedin_url")):
         raise _Rejected("needs at least a name, an email or a LinkedIn URL.")
     return values

@@ -5,7 +5,10 @@ from urllib.parse import urlsplit
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from email_validator import EmailNotValidError, validate_email
+
+from core.validation import validate_http_url
 
 
 class InvalidContactDetail(ValueError):
@@ -51,6 +54,18 @@ _LINKEDIN_PATH = re.compile(r"^/(in|pub|company)/([^/?#]+)")
 
 def normalize_profile_url(value: str, network: str) -> str:
     """One canonical form per profile: `https://www.linkedin.com/in/<slug>` (no query, no slash)."""
+    url = _canonical_profile_url(value, network)
+    if url:
+        try:
+            validate_http_url(url)
+        except ValidationError:
+            raise InvalidContactDetail(
+                "Profile links cannot contain spaces, quotes or angle brackets."
+            ) from None
+    return url
+
+
+def _canonical_profile_url(value: str, network: str) -> str:
     value = value.strip()
     if not value:
         return ""

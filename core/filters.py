@@ -10,6 +10,7 @@ from drf_spectacular.drainage import set_override
 from core.api.schema import id_pattern
 from core.enums import normalize_choice
 from core.public_ids import InvalidPublicId, parse_public_id
+from core.validation import validate_datetime_in_range
 
 
 class PublicIdFormField(forms.CharField):
@@ -110,5 +111,10 @@ class FilterSet(django_filters.FilterSet):
     def get_form_class(self):
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            form_class = super().get_form_class()
+            # A date-time that leaves years 1–9999 once moved to UTC is a 400, not an overflow.
+            for field in form_class.base_fields.values():
+                if isinstance(field, forms.DateTimeField):
+                    field.validators = [*field.validators, validate_datetime_in_range]
+            cls._form_class = form_class
         return cls._form_class

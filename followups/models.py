@@ -4,8 +4,11 @@ from django.db.models import Q
 from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
 from core.scoping import WorkspaceManager
+from core.validation import validate_datetime_in_range
 
 from .choices import FollowUpKind, FollowUpStatus
+
+MAX_NOTE = 10_000
 
 
 class FollowUp(PublicIdMixin, models.Model):
@@ -37,8 +40,8 @@ class FollowUp(PublicIdMixin, models.Model):
     )
     title = models.CharField(max_length=300)
     attempt_no = models.PositiveSmallIntegerField(default=1)
-    due_at = models.DateTimeField()
-    note = models.TextField(blank=True, default="")
+    due_at = models.DateTimeField(validators=[validate_datetime_in_range])
+    note = models.TextField(max_length=MAX_NOTE, blank=True, default="")
     status = models.CharField(
         max_length=10, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING
     )

@@ -3,12 +3,15 @@
 from django import forms
 
 from contacts.models import Company
+from core.validation import HttpUrlFormField
 
 from .models import Job
 
 
 class JobForm(forms.ModelForm):
-    url = forms.URLField(required=False, max_length=500, assume_scheme="https", label="Posting URL")
+    url = HttpUrlFormField(
+        required=False, max_length=500, assume_scheme="https", label="Posting URL"
+    )
 
     class Meta:
         model = Job

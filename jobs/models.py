@@ -4,6 +4,7 @@ from django.db import models
 from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
 from core.scoping import WorkspaceManager
+from core.validation import validate_http_url
 
 from .choices import JobStage
 
@@ -19,7 +20,7 @@ class Job(PublicIdMixin, models.Model):
     company = models.ForeignKey(
         "contacts.Company", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    url = models.URLField(max_length=500, blank=True, default="")
+    url = models.URLField(max_length=500, blank=True, default="", validators=[validate_http_url])
     stage = models.CharField(max_length=10, choices=JobStage.choices, default=JobStage.APPLIED)
     archived = models.BooleanField(default=False)
     heat_score = models.PositiveSmallIntegerField(

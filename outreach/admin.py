@@ -15,7 +15,14 @@ from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
 from .choices import DeliveryStatus, PipelineState
-from .models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
+from .models import (
+    MAX_SEQUENCE_STEPS,
+    Outreach,
+    OutreachTransition,
+    Sequence,
+    SequenceStep,
+    Tag,
+)
 from .services.batches import outreaches_batch_apply
 from .services.outreaches import (
     outreach_create,
@@ -300,6 +307,7 @@ class SequenceStepInline(admin.TabularInline):
     fields = ("position", "channel", "delay_days", "subject_template", "body_template")
     ordering = ("position",)
     extra = 0
+    max_num = MAX_SEQUENCE_STEPS
 
 
 @admin.register(Sequence)

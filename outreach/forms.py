@@ -5,10 +5,11 @@ from django import forms
 from contacts.models import Company, Person
 from core.batches import batch_limit, too_many_message
 from core.public_ids import InvalidPublicId, parse_public_id
+from core.validation import HttpUrlFormField
 from jobs.models import Job
 
 from .choices import Channel, Outcome
-from .models import Outreach, Sequence
+from .models import MAX_SEQUENCE_STEPS, MAX_TEMPLATE, Outreach, Sequence
 from .state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS
 
 
@@ -115,12 +116,15 @@ class SequenceStepForm(forms.Form):
     delay_days = forms.IntegerField(min_value=0, max_value=365, initial=0, label="Delay (days)")
     subject_template = forms.CharField(required=False, max_length=300, label="Subject")
     body_template = forms.CharField(
-        required=False, label="Body", widget=forms.Textarea(attrs={"rows": 3})
+        required=False,
+        max_length=MAX_TEMPLATE,
+        label="Body",
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
 
 SequenceStepFormSet = forms.formset_factory(
-    SequenceStepForm, extra=1, can_delete=True, max_num=50, validate_max=True
+    SequenceStepForm, extra=1, can_delete=True, max_num=MAX_SEQUENCE_STEPS, validate_max=True
 )
 
 
@@ -186,15 +190,6 @@ class OutreachForm(forms.ModelForm):
         for name in ("person", "company", "job", "sequence", "tag"):
             fields[name].empty_label = "None"
         fields["outreach_type"].choices = [("", "None"), *fields["outreach_type"].choices[1:]]
-        fields["screenshot_url"] = forms.URLField(
-            required=False,
-            max_length=2000,
-            assume_scheme="https",
-            label="Screenshot URL",
+        fields["screenshot_url"] = HttpUrlFormField(
+            required=False, max_length=2000, assume_scheme="https", label="Screenshot URL"
         )
-
-    def clean_screenshot_url(self):
-        url = self.cleaned_data["screenshot_url"]
-        if url and not url.lower().startswith(("http://", "https://")):
-            raise forms.ValidationError("Enter an absolute http:// or https:// URL.")
-        return url

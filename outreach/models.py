@@ -7,6 +7,7 @@ from django_fsm import FSMField, FSMModelMixin, transition
 from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
 from core.scoping import WorkspaceManager
+from core.validation import validate_datetime_in_range, validate_http_url
 
 from .choices import (
     BodyType,
@@ -21,6 +22,13 @@ from .choices import (
     SkipRepliers,
 )
 from .querysets import OutreachQuerySet
+
+# Size limits of what people write: the API, the dashboard forms and the admin read these.
+MAX_SEQUENCE_DESCRIPTION = 10_000
+MAX_SEQUENCE_STEPS = 50
+MAX_TEMPLATE = 20_000
+MAX_BODY = 100_000
+MAX_ERROR_DESCRIPTION = 10_000
 
 
 def has_sequence(outreach: "Outreach") -> bool:
@@ -67,7 +75,7 @@ class Sequence(PublicIdMixin, models.Model):
     workspace = workspace_field()
 
     name = models.CharField(max_length=200)
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(max_length=MAX_SEQUENCE_DESCRIPTION, blank=True, default="")
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -94,7 +102,7 @@ class SequenceStep(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
     delay_days = models.PositiveSmallIntegerField(default=0)
     subject_template = models.CharField(max_length=300, blank=True, default="")
-    body_template = models.TextField(blank=True, default="")
+    body_template = models.TextField(max_length=MAX_TEMPLATE, blank=True, default="")
 
     class Meta:
         ordering = ["sequence", "position"]
@@ -189,13 +197,15 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
         max_length=10, choices=Direction.choices, default=Direction.OUTGOING
     )
     subject = models.CharField(max_length=998, blank=True, default="")
-    body = models.TextField(blank=True, default="")
+    body = models.TextField(max_length=MAX_BODY, blank=True, default="")
     body_type = models.CharField(max_length=5, choices=BodyType.choices, default=BodyType.PLAIN)
-    error_description = models.TextField(blank=True, default="")
-    screenshot_url = models.URLField(max_length=2000, blank=True, default="")
+    error_description = models.TextField(max_length=MAX_ERROR_DESCRIPTION, blank=True, default="")
+    screenshot_url = models.URLField(
+        max_length=2000, blank=True, default="", validators=[validate_http_url]
+    )
     message_id = models.CharField(max_length=998, blank=True, default="")
     reply_to_message_id = models.CharField(max_length=998, blank=True, default="")
-    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True, validators=[validate_datetime_in_range])
     done_time = models.DateTimeField(null=True, blank=True)
     # Not indexed: only deleting a user looks rows up by it, and every index is one more entry
     # for each row a batch moves to write.

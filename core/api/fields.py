@@ -2,12 +2,14 @@
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.batches import batch_limit, too_many_message
 from core.enums import normalize_choice
 from core.public_ids import InvalidPublicId, format_public_id, parse_public_id
+from core.validation import URL_MESSAGE, HttpUrlValidator
 
 
 class PublicIdField(serializers.Field):
@@ -43,6 +45,12 @@ class PublicIdRelatedField(serializers.RelatedField):
     def use_pk_only_optimization(self):
         return True
 
+    def run_validation(self, data=serializers.empty):
+        # DRF reads "" as null for a relation; here it is a malformed id (null says "none").
+        if data == "":
+            self.to_internal_value(data)  # raises: "" is not an id
+        return super().run_validation(data)
+
     def to_internal_value(self, data):
         try:
             pk = parse_public_id(self.prefix, data)
@@ -65,6 +73,18 @@ class SlugRelatedField(serializers.SlugRelatedField):
         if isinstance(data, str) and "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class HttpUrlField(serializers.URLField):
+    """Absolute http(s) URL without characters a URL may not hold (quotes, <, >, spaces…),
+    checked by syntax only: the server never fetches it. One message for every refusal."""
+
+    def __init__(self, *, message: str = URL_MESSAGE, **kwargs):
+        super().__init__(**kwargs)
+        self.validators = [
+            *(v for v in self.validators if not isinstance(v, URLValidator | HttpUrlValidator)),
+            HttpUrlValidator(message),
+        ]
 
 
 class EnumField(serializers.ChoiceField):

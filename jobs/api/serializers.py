@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from contacts.models import Company
-from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
+from core.api.fields import EnumField, HttpUrlField, PublicIdField, PublicIdRelatedField
 from core.public_ids import PREFIXES
 
 from ..choices import JobStage
@@ -18,6 +18,12 @@ class JobSerializer(serializers.ModelSerializer):
         allow_null=True,
     )
     stage = EnumField(JobStage.choices, required=False)
+    url = HttpUrlField(
+        required=False,
+        allow_blank=True,
+        max_length=Job._meta.get_field("url").max_length,
+        message="Enter a valid URL.",
+    )
     dormant_candidate = serializers.BooleanField(
         read_only=True,
         help_text="The last follow-up attempt closed over 7 days ago and nothing happened since.",

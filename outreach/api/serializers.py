@@ -8,6 +8,7 @@ from rest_framework import serializers
 from contacts.models import Company, Person
 from core.api.fields import (
     EnumField,
+    HttpUrlField,
     PublicIdField,
     PublicIdListField,
     PublicIdRelatedField,
@@ -29,19 +30,16 @@ from ..choices import (
     PipelineState,
     SkipRepliers,
 )
-from ..models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
-
-
-class HttpUrlField(serializers.URLField):
-    """Absolute http(s) URL, checked by syntax only: the server never fetches it."""
-
-    default_error_messages = {"invalid": "Enter an absolute http:// or https:// URL."}
-
-    def to_internal_value(self, data):
-        value = super().to_internal_value(data)
-        if value and not value.lower().startswith(("http://", "https://")):
-            self.fail("invalid")
-        return value
+from ..models import (
+    MAX_BODY,
+    MAX_ERROR_DESCRIPTION,
+    MAX_SEQUENCE_STEPS,
+    Outreach,
+    OutreachTransition,
+    Sequence,
+    SequenceStep,
+    Tag,
+)
 
 
 class OutreachSerializer(serializers.ModelSerializer):
@@ -99,8 +97,10 @@ class OutreachSerializer(serializers.ModelSerializer):
     body_type = EnumField(BodyType.choices, required=False)
     personalization_score = RoundedPercentField(required=False)
     screenshot_url = HttpUrlField(required=False, allow_blank=True, max_length=2000)
-    body = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
-    error_description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    body = serializers.CharField(required=False, allow_blank=True, max_length=MAX_BODY)
+    error_description = serializers.CharField(
+        required=False, allow_blank=True, max_length=MAX_ERROR_DESCRIPTION
+    )
 
     create_follow_up = serializers.BooleanField(
         write_only=True,
@@ -152,6 +152,14 @@ class OutreachSerializer(serializers.ModelSerializer):
             "follow_up_note",
         ]
         read_only_fields = ["done_time", "created_at", "updated_at"]
+
+    def validate(self, attrs):
+        # The model's default channel would make an empty body an outreach of nothing.
+        if self.instance is None and not attrs.get("channel") and not attrs.get("outreach_type"):
+            raise serializers.ValidationError(
+                {"channel": ["An outreach needs a channel or an outreach_type."]}, code="required"
+            )
+        return attrs
 
 
 class TransitionSerializer(serializers.ModelSerializer):
@@ -245,7 +253,12 @@ class SequenceStepSerializer(serializers.ModelSerializer):
 
 class SequenceSerializer(serializers.ModelSerializer):
     id = PublicIdField(PREFIXES["sequence"])
-    steps = SequenceStepSerializer(many=True, required=False)
+    steps = SequenceStepSerializer(
+        many=True,
+        required=False,
+        max_length=MAX_SEQUENCE_STEPS,
+        help_text=f"The ordered steps, at most {MAX_SEQUENCE_STEPS}.",
+    )
 
     class Meta:
         model = Sequence

@@ -333,7 +333,7 @@ def test_create_defaults_company_from_person_and_answers_201(api, user):
 
 
 def test_create_with_no_references_works(api):
-    response = api.post("/api/outreaches", {}, format="json")
+    response = api.post("/api/outreaches", {"channel": "email"}, format="json")
     assert response.status_code == 201
     assert response.json()["person_id"] is None
     assert response.json()["personalization_score"] == 70
@@ -363,7 +363,7 @@ def test_create_with_no_references_works(api):
         ({"subject": "x" * 2000}, "subject"),
         ({"body": "x" * 100_001}, "body"),
         ({"outreach_type": "GMail_DirectMessage", "channel": "linkedin"}, "channel"),
-        ({"message_id": "<a@b>"}, "message_id"),
+        ({"channel": "email", "message_id": "<a@b>"}, "message_id"),
     ],
 )
 def test_create_bad_field_is_400_naming_it_and_writes_nothing(api, payload, field):

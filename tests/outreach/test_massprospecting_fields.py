@@ -44,6 +44,9 @@ OTHER_TYPES = [t for t in OutreachType.values if t not in MAIL_TYPES]
 
 
 def create(api, **payload):
+    """A create; one naming neither a channel nor a type is an email (an outreach needs one)."""
+    if not payload.get("outreach_type") and "channel" not in payload:
+        payload = {"channel": "email", **payload}
     return api.post("/api/outreaches", payload, format="json")
 
 
