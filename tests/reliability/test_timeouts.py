@@ -196,3 +196,33 @@ def test_connection_settings_come_from_the_environment():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].split() == ["0", "4"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_broken_connection_is_dropped_not_raised_when_a_request_starts(client):
+    """The limit is set as a request starts: a connection the server cut meanwhile must not fail
+    the request there (before any 503 handling); it is reopened, with the limit."""
+    import psycopg
+
+    connection.limit_statements(0)
+    connection.close()
+    try:
+        connection.ensure_connection()
+        pid = connection.connection.info.backend_pid
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname="postgres",
+            host=settings["HOST"] or "127.0.0.1",
+            port=settings["PORT"] or 5432,
+            user=settings["USER"],
+            password=settings["PASSWORD"] or None,
+            autocommit=True,
+        ) as admin:
+            admin.execute("SELECT pg_terminate_backend(%s)", [pid])
+        time.sleep(0.1)
+        assert client.get("/healthz").status_code == 200
+        assert show_statement_timeout() == "30s"
+    finally:
+        connection.limit_statements(0)
+        connection.close()

@@ -10,6 +10,7 @@ connections use it.
 
 import datetime
 
+import psycopg
 from django.db.backends.postgresql import base
 from psycopg import adapt, adapters
 from psycopg.pq import Format
@@ -54,6 +55,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         if milliseconds == self.statement_timeout_ms:
             return
         self.statement_timeout_ms = milliseconds
-        if self.connection is not None:
+        if self.connection is None:
+            return  # the next connection starts with it
+        try:
             with self.connection.cursor() as cursor:
                 cursor.execute(f"SET statement_timeout = {int(milliseconds)}")
+        except psycopg.Error:
+            # A broken connection: drop it, the request's first query reconnects with the limit
+            # (or answers 503 if the database is down) instead of failing before the request.
+            self.close()
