@@ -317,7 +317,7 @@ def start_resilient_worker(env, log):
 
 
 @pytest.mark.postgres
-def test_a_worker_whose_database_goes_away_mid_batch_reconnects_and_finishes(database, tmp_path):
+def test_workers_whose_database_goes_away_mid_batch_reconnect_and_finish(database, tmp_path):
     env = production_env(
         ALLOWED_HOSTS="127.0.0.1",
         DATABASE_URL=database.url,
@@ -332,7 +332,6 @@ def test_a_worker_whose_database_goes_away_mid_batch_reconnects_and_finishes(dat
         LOG_LEVEL="INFO",
         PYTHONPATH=str(ROOT),
     )
-    log = tmp_path / "worker.log"
     run = {"cwd": ROOT, "env": env, "capture_output": True, "text": True, "timeout": 300}
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], check=True, **run)
     seeded = subprocess.run(
@@ -341,29 +340,34 @@ def test_a_worker_whose_database_goes_away_mid_batch_reconnects_and_finishes(dat
     assert seeded.returncode == 0, seeded.stderr
     assert database.states() == {"enrichment": OUTREACHES}
 
-    worker = start_resilient_worker(env, log)
+    # Two workers at once: they share the queue (a claim locks its row), and both are cut off.
+    logs = [tmp_path / "worker-1.log", tmp_path / "worker-2.log"]
+    workers = [start_resilient_worker(env, log) for log in logs]
     try:
         wait_for(
             lambda: database.states().get("enrichment", OUTREACHES) <= OUTREACHES - CHUNK,
             60,
             "the first chunk",
-            log,
+            logs[0],
         )
-        # Cut it off mid-chunk, then again about when it reconnects.
-        assert terminate_backends(database) >= 1
+        # Cut them off mid-chunk, then again about when they reconnect.
+        assert terminate_backends(database) >= 2
         time.sleep(0.5)
         terminate_backends(database)
-        wait_for(lambda: "database error" in log.read_text(), 10, "the error logged", log)
-        assert worker.poll() is None, log.read_text()
-        wait_for(lambda: "enrichment" not in database.states(), 60, "every outreach", log)
-        assert worker.poll() is None, "still running"
+        for log in logs:
+            wait_for(lambda log=log: "database error" in log.read_text(), 10, "the error", log)
+        assert [worker.poll() for worker in workers] == [None, None]
+        wait_for(lambda: "enrichment" not in database.states(), 60, "every outreach", logs[0])
+        assert [worker.poll() for worker in workers] == [None, None], "still running"
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+        for worker in workers:
+            os.killpg(worker.pid, signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+                worker.wait()
 
     states = database.states()
     assert set(states) <= {"ready", "not_available"}
@@ -375,7 +379,13 @@ def test_a_worker_whose_database_goes_away_mid_batch_reconnects_and_finishes(dat
         )
         == []
     )
-    # No task row is left RUNNING: the interrupted one was marked failed when taken back.
+    # No task row is left RUNNING: the interrupted ones were marked failed when taken back.
     assert database.rows(
         "SELECT COUNT(*) FROM django_tasks_database_dbtaskresult WHERE status = 'RUNNING'"
     ) == [(0,)]
+    # Both worked on the batch.
+    ran_by = database.rows(
+        "SELECT DISTINCT worker_ids::text FROM django_tasks_database_dbtaskresult "
+        "WHERE status = 'SUCCESSFUL'"
+    )
+    assert len({row[0] for row in ran_by}) >= 2
