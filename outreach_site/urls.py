@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("jobs.urls")),
     path("", include("followups.urls")),
     path("", include("workspaces.urls")),
+    path("", include("integrations.urls")),
 ]
