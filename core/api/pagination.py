@@ -21,6 +21,13 @@ rows are then loaded by id; still two queries. On PostgreSQL the planner's estim
 that statement first: a search it expects to match more than COUNT_EXACT_UP_TO rows skips the
 counting pass and is answered as any large list (its page read in order, its estimate said so),
 as an index in the page's order finds a common term's first rows at once.
+
+Every list also takes `cursor`, the `pagination.next_cursor` of the page before (see
+core.api.cursors): the rows after that page's last row, found through the order's index at any
+depth, with no OFFSET. A cursor page is one query after authentication: it is not counted (the
+first, numbered page gave the count; counting again would cost as much at every depth and tell
+nothing new), and its `pagination` is `per_page` and `next_cursor` only. Numbered pages carry
+`next_cursor` too, so a client may switch to cursors after any page.
 """
 
 import math
@@ -31,6 +38,20 @@ from django.db.models import Count, Window
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
+
+from .cursors import (
+    CURSOR_PARAM,
+    CursorUnavailable,
+    fingerprint,
+    key_values,
+    make_cursor,
+    ordered,
+    page_after,
+    read_cursor,
+    sort_keys,
+    strip_keys,
+    with_keys,
+)
 
 DEFAULT_PER = 50
 MAX_PER = 200
@@ -183,30 +204,61 @@ def _estimate_then_page(queryset, page, connection) -> tuple[int, list[tuple[int
 class PagePerPagination(BasePagination):
     page_query_param = "page"
     per_query_param = "per"
+    cursor_query_param = CURSOR_PARAM
 
     def paginate_queryset(self, queryset, request, view=None, hydrate=None, search=False):
         """The page's rows; `hydrate(ids, queryset)` loads them (default: the queryset).
 
         `search`: the queryset is a search, counted with its page (see the module).
         """
-        self.page = parse_positive_int(request.query_params, self.page_query_param, 1)
         self.per = parse_positive_int(
             request.query_params, self.per_query_param, DEFAULT_PER, MAX_PER
         )
+        self.next_cursor = None
+        raw_cursor = request.query_params.get(self.cursor_query_param)
+        try:
+            keys = sort_keys(queryset)
+        except CursorUnavailable:
+            keys = None
+        if keys is not None:
+            queryset = ordered(queryset, keys)
+            bound_to = fingerprint(request, keys)
+        self.cursor_page = raw_cursor is not None
+        if self.cursor_page:
+            if keys is None:
+                raise ValidationError({self.cursor_query_param: ["This list has no cursor pages."]})
+            after = read_cursor(raw_cursor, bound_to, keys)
+            rows, last = page_after(queryset, keys, after, self.per, hydrate)
+            if last is not None:
+                self.next_cursor = make_cursor(bound_to, last)
+            return rows
+        self.page = parse_positive_int(request.query_params, self.page_query_param, 1)
+        offset = (self.page - 1) * self.per
         rows, self.total_count, self.count_method = page_and_count(
-            queryset, (self.page - 1) * self.per, self.per, hydrate, search=search
+            queryset,
+            offset,
+            self.per,
+            with_keys(hydrate, keys) if keys is not None else hydrate,
+            search=search,
         )
-        return rows
+        if keys is not None and rows and offset + len(rows) < self.total_count:
+            last = key_values(rows[-1], keys)
+            if last is not None:
+                self.next_cursor = make_cursor(bound_to, last)
+        return strip_keys(rows)
 
     def get_paginated_response(self, data):
         return Response({"items": data, "pagination": self.pagination_info()})
 
     def pagination_info(self) -> dict:
+        if self.cursor_page:
+            return {"per_page": self.per, "next_cursor": self.next_cursor}
         info = {
             "current_page": self.page,
             "per_page": self.per,
             "total_pages": math.ceil(self.total_count / self.per),
             "total_count": self.total_count,
+            "next_cursor": self.next_cursor,
         }
         if self.count_method is not None:
             info["count_is_estimate"] = True
@@ -221,12 +273,32 @@ class PagePerPagination(BasePagination):
                 "items": schema,
                 "pagination": {
                     "type": "object",
-                    "required": ["current_page", "per_page", "total_pages", "total_count"],
+                    "required": ["per_page", "next_cursor"],
                     "properties": {
-                        "current_page": {"type": "integer", "example": 1},
+                        "current_page": {
+                            "type": "integer",
+                            "example": 1,
+                            "description": "Numbered pages only (absent with `cursor`).",
+                        },
                         "per_page": {"type": "integer", "example": DEFAULT_PER},
-                        "total_pages": {"type": "integer", "example": 2},
-                        "total_count": {"type": "integer", "example": 55},
+                        "total_pages": {
+                            "type": "integer",
+                            "example": 2,
+                            "description": "Numbered pages only (absent with `cursor`).",
+                        },
+                        "total_count": {
+                            "type": "integer",
+                            "example": 55,
+                            "description": "Numbered pages only (absent with `cursor`: a "
+                            "cursor page is not counted).",
+                        },
+                        "next_cursor": {
+                            "type": "string",
+                            "nullable": True,
+                            "example": None,
+                            "description": "Pass as `cursor` for the rows after this page "
+                            "(same filters and sort); null when no row follows.",
+                        },
                         "count_is_estimate": {
                             "type": "boolean",
                             "description": "Present (true) only when total_count is an "
@@ -251,6 +323,16 @@ class PagePerPagination(BasePagination):
                 "required": False,
                 "description": "1-based page number. A page past the end answers no items.",
                 "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.cursor_query_param,
+                "in": "query",
+                "required": False,
+                "description": "Opaque: a page's `pagination.next_cursor`, for the rows after "
+                "it in the same order, as fast at any depth (`page` is then ignored). Keep the "
+                "filters and sort it was given with; another list's, changed or malformed "
+                "cursor is a 400 naming `cursor`. Cursor pages carry no count.",
+                "schema": {"type": "string"},
             },
             {
                 "name": self.per_query_param,

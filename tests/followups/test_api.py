@@ -1,5 +1,6 @@
 import datetime
 from datetime import timedelta
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -61,6 +62,7 @@ def test_list_answers_the_envelope_soonest_due_first(api):
     assert response.status_code == 200
     body = response.json()
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 2,
         "total_pages": 2,

@@ -1,6 +1,7 @@
 """The REST contract for outreaches: /api/outreaches."""
 
 import json
+from unittest.mock import ANY
 
 import pytest
 from django.db import connection
@@ -51,6 +52,7 @@ def test_list_example(api):
     body = response.json()
     assert set(body) == {"items", "pagination"}
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 50,
         "total_pages": 2,
@@ -282,6 +284,7 @@ def test_the_last_page_holds_the_rest(api):
     last = api.get("/api/outreaches?per=2&page=3").json()
     assert len(last["items"]) == 1
     assert last["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 3,
         "per_page": 2,
         "total_pages": 3,

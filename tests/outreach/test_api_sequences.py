@@ -1,5 +1,6 @@
 """CRUD of /api/sequences, with their ordered steps."""
 
+from unittest.mock import ANY
 from urllib.parse import urlencode
 
 import pytest
@@ -41,6 +42,7 @@ def test_list_answers_the_envelope_ordered_by_name_with_steps(api):
     assert response.status_code == 200
     body = response.json()
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 2,
         "total_pages": 2,

@@ -1,5 +1,6 @@
 """CRUD of /api/tags; a tag is named by its name: `/api/tags/important_lead`."""
 
+from unittest.mock import ANY
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -35,6 +36,7 @@ def test_list_answers_the_envelope_ordered_by_name(api):
     assert response.status_code == 200
     body = response.json()
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 2,
         "total_pages": 2,

@@ -1,5 +1,7 @@
 """The list's fast path answers exactly what the serializer would, and counts honestly."""
 
+from unittest.mock import ANY
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -156,6 +158,7 @@ def test_empty_sort_keys_come_last_in_both_directions(api, varied):
 def test_exact_counts_keep_the_four_keys(api, varied):
     pagination_info = api.get("/api/outreaches?per=3").json()["pagination"]
     assert pagination_info == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 3,
         "total_pages": 2,
@@ -168,7 +171,13 @@ def test_large_counts_are_estimated_and_say_so(api, varied, monkeypatch):
     info = api.get("/api/outreaches?per=3").json()["pagination"]
     if connection.vendor != "postgresql":
         # No estimator on SQLite: counted exactly, and said nothing.
-        assert info == {"current_page": 1, "per_page": 3, "total_pages": 2, "total_count": 4}
+        assert info == {
+            "next_cursor": ANY,
+            "current_page": 1,
+            "per_page": 3,
+            "total_pages": 2,
+            "total_count": 4,
+        }
         return
     assert info["count_is_estimate"] is True
     assert info["count_method"] == "planner_estimate"
@@ -179,7 +188,13 @@ def test_large_counts_are_estimated_and_say_so(api, varied, monkeypatch):
     assert deep["total_count"] >= 4  # a full page 3 of per=1 proves a fourth row
     # A page that ends before `per` rows proves the count: exact, whatever the estimate.
     last = api.get("/api/outreaches?per=3&page=2").json()["pagination"]
-    assert last == {"current_page": 2, "per_page": 3, "total_pages": 2, "total_count": 4}
+    assert last == {
+        "next_cursor": ANY,
+        "current_page": 2,
+        "per_page": 3,
+        "total_pages": 2,
+        "total_count": 4,
+    }
 
 
 def test_a_page_beyond_any_table_is_empty_not_an_error(api, varied):
@@ -264,6 +279,7 @@ def test_a_search_counts_its_matches_in_the_pass_that_finds_its_page(
     body, statements = search_statements(api, f"q=smith&per={per}&page={page}")
     assert [item["id"] for item in body["items"]] == smiths[expected]
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": page,
         "per_page": per,
         "total_pages": -(-total // per),
@@ -293,7 +309,13 @@ def test_a_search_expected_to_match_many_is_estimated_like_any_large_list(api, s
     info = body["pagination"]
     if connection.vendor != "postgresql":
         # No estimator: SQLite counts every search in the pass that finds its page.
-        assert info == {"current_page": 1, "per_page": 3, "total_pages": 3, "total_count": 7}
+        assert info == {
+            "next_cursor": ANY,
+            "current_page": 1,
+            "per_page": 3,
+            "total_pages": 3,
+            "total_count": 7,
+        }
         return
     # The planner expects more than the cap: its estimate, said so, and the page read as any
     # list's (an index in the page's order finds a common term's first rows at once).

@@ -19,6 +19,7 @@ answers in its own way (its fields, order, filters, writes, errors) is left to i
 
 from collections.abc import Callable
 from typing import Any
+from unittest.mock import ANY
 from urllib.parse import quote
 
 import pytest
@@ -101,6 +102,7 @@ class ListCases:
         body = response.json()
         assert set(body) == {"items", "pagination"}
         assert body["pagination"] == {
+            "next_cursor": ANY,
             "current_page": 1,
             "per_page": 2,
             "total_pages": (total + 1) // 2,
@@ -116,6 +118,7 @@ class ListCases:
         assert set(body) == {"items", "pagination"}
         assert len(body["items"]) == self.existing
         assert body["pagination"] == {
+            "next_cursor": ANY,
             "current_page": 1,
             "per_page": 50,
             "total_pages": (self.existing + 49) // 50,

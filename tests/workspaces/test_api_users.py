@@ -1,5 +1,7 @@
 """/api/users: the active members of one's workspace, read-only, and /api/users/me."""
 
+from unittest.mock import ANY
+
 import pytest
 from django.contrib.auth import get_user_model
 
@@ -30,6 +32,7 @@ def test_list_answers_the_envelope_of_active_users_by_username(api, user):
     assert response.status_code == 200
     body = response.json()
     assert body["pagination"] == {
+        "next_cursor": ANY,
         "current_page": 1,
         "per_page": 2,
         "total_pages": 2,
