@@ -31,6 +31,8 @@ BACKOFF_MAX_SECONDS = 30.0
 
 @dataclass
 class Sweep:
+    """One registered sweep and, in this process, when it runs next."""
+
     function: Callable[[], object]
     every: float
     due: float = 0.0  # time.monotonic() of the next run

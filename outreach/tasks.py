@@ -38,10 +38,10 @@ logger = logging.getLogger(__name__)
 WATCH_GRACE = datetime.timedelta(seconds=30)
 # A batch whose chunk task is running but that nobody touched for this long lost its worker;
 # a working worker touches it every HEARTBEAT.
-WORKER_LEASE = datetime.timedelta(seconds=60)
+WORKER_LEASE = datetime.timedelta(seconds=45)
 HEARTBEAT = WORKER_LEASE / 4
 # How often each worker runs `enrichment_sweep` (registered in OutreachConfig.ready).
-SWEEP_EVERY_SECONDS = 20
+SWEEP_EVERY_SECONDS = 15
 
 
 class WorkerLost(Exception):

@@ -174,9 +174,9 @@ def test_the_sweep_thread_runs_every_sweep_again_when_woken():
 def test_the_enrichment_recovery_is_a_registered_sweep():
     registered = {sweep.function: sweep.every for sweep in worker_sweeps}
     assert registered[tasks.enrichment_sweep] == tasks.SWEEP_EVERY_SECONDS
-    # Recovery within about a minute: the lease plus one sweep interval.
+    # Recovery within a minute of the batch going quiet: the lease plus one sweep interval.
     assert tasks.WORKER_LEASE + datetime.timedelta(seconds=tasks.SWEEP_EVERY_SECONDS) <= (
-        datetime.timedelta(seconds=90)
+        datetime.timedelta(seconds=60)
     )
 
 
