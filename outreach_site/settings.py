@@ -212,7 +212,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-# A caller address that offered this many API keys naming no token is refused (429) for a while.
+# API keys that name no token, per caller address: past this rate the address gets 429 (its next
+# keys are not even looked up) until its rolling window has room again.
 API_FAILED_TOKEN_RATE = os.environ.get("API_FAILED_TOKEN_RATE", "20/min")
 
 # Sent by SecurityMiddleware / XFrameOptionsMiddleware on every response (Django's defaults,
