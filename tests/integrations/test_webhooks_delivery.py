@@ -2,9 +2,13 @@
 deactivation, order per object, leases, redirects and the private-address guard."""
 
 import datetime
+import io
 import socket
+import threading
 
 import pytest
+from django.core.management import call_command
+from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
@@ -244,3 +248,48 @@ def test_every_address_of_a_name_must_be_public(user, settings, monkeypatch):
         webhook_create(actor=user, url="http://mixed.example/", events=["outreach.updated"])
     assert refused.value.field == "url"
     assert "10.0.0.5, a private address" in refused.value.message
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_never_claim_the_same_delivery(user, receiver):
+    """PostgreSQL: a worker's claim skips the rows another is claiming (row locks)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: claims cannot overlap")
+    made = webhook_create(actor=user, url=receiver.url, events=["outreach.updated"])
+    for n in range(10):
+        _emit(made, object_id=f"out_{n}")
+    # Committed at once here, so the immediate backend already sent them: make them due again.
+    WebhookDelivery.objects.update(status="pending", leased_until=None, next_attempt_at=None)
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now())
+    first_holds, second_done = threading.Event(), threading.Event()
+    claimed: dict[str, list[int]] = {}
+
+    def first():
+        with transaction.atomic():
+            claimed["first"] = sender.claim(limit=5)
+            first_holds.set()
+            second_done.wait(10)  # keep the locks while the other worker claims
+        connection.close()
+
+    def second():
+        first_holds.wait(10)
+        claimed["second"] = sender.claim(limit=10)
+        second_done.set()
+        connection.close()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(20)
+    assert len(claimed["first"]) == 5
+    assert len(claimed["second"]) == 5
+    assert not set(claimed["first"]) & set(claimed["second"])
+
+
+def test_the_command_sends_what_is_due(endpoint, receiver):
+    _emit(endpoint)
+    out = io.StringIO()
+    call_command("deliver_webhooks", stdout=out)
+    assert out.getvalue().strip() == "succeeded 1, pending 0, failed 0"
+    assert len(receiver.requests) == 1
