@@ -287,3 +287,54 @@ def test_the_schema_documents_cursor_and_next_cursor(api):
             envelope = schema["components"]["schemas"][envelope["$ref"].rsplit("/", 1)[1]]
         pagination = envelope["properties"]["pagination"]["properties"]
         assert pagination["next_cursor"]["nullable"] is True, path
+
+
+def plan_nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from plan_nodes(child)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's plans")
+def test_a_deep_cursor_page_is_an_index_range_on_postgresql(api, user):
+    """Thousands of rows: the page after the 3,000th reads a page's worth of index entries, in
+    the index's order, whatever the sort (no OFFSET, no sort of every row)."""
+    workspace = user.membership.workspace
+    other = WorkspaceFactory(name="Other")
+    companies = [None, "Acme", "Beta", "Zed", "Mid"]
+    Outreach.objects.bulk_create(
+        Outreach(
+            workspace=ws,
+            channel=["email", "phone", "linkedin"][n % 3],
+            sort_company=companies[n % 5],
+            sort_owner=companies[(n + 1) % 5],
+            sort_sequence=companies[(n + 2) % 5],
+        )
+        for ws in (workspace, other)
+        for n in range(4000)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE outreach_outreach")
+    per = 20
+    for params in outreach_sorts():
+        deep = api.get(f"/api/outreaches?{urlencode({**params, 'per': per, 'page': 150})}")
+        cursor = deep.json()["pagination"]["next_cursor"]
+        url = f"/api/outreaches?{urlencode({**params, 'per': per, 'cursor': cursor})}"
+        with CaptureQueriesContext(connection) as queries:
+            body = api.get(url).json()
+        assert len(body["items"]) == per
+        [page_sql] = [q["sql"] for q in queries if 'FROM "outreach_outreach"' in q["sql"]]
+        assert "OFFSET" not in page_sql.upper(), params
+        with connection.cursor() as db:
+            db.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + page_sql)
+            plan = db.fetchone()[0][0]["Plan"]
+        nodes = list(plan_nodes(plan))
+        scans = [n for n in nodes if n.get("Relation Name") == "outreach_outreach"]
+        assert all("Index" in n["Node Type"] for n in scans), (params, plan)
+        read = sum(
+            (n["Actual Rows"] + n.get("Rows Removed by Filter", 0)) * n["Actual Loops"]
+            for n in scans
+        )
+        assert read <= 4 * (per + 1), (params, read, plan)
+        sorted_rows = [n["Actual Rows"] for n in nodes if n["Node Type"] == "Sort"]
+        assert all(rows <= 2 * (per + 1) for rows in sorted_rows), (params, plan)
