@@ -1,4 +1,9 @@
-"""Pages of a dashboard list, with the API's page/per semantics."""
+"""Pages of a dashboard list, with the API's page/per semantics.
+
+The "Next" link also carries the next page's cursor (see core.api.cursors), so walking forward
+costs the same at any depth; `page` rides along for the page's number and summary, and is what
+is shown when the cursor does not fit (an old link, another sort or filter).
+"""
 
 import math
 from dataclasses import dataclass
@@ -6,8 +11,22 @@ from dataclasses import dataclass
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from rest_framework.exceptions import ValidationError
 
-from core.api.pagination import DEFAULT_PER, MAX_PER, page_and_count
+from core.api.cursors import (
+    CURSOR_PARAM,
+    CursorUnavailable,
+    fingerprint,
+    key_values,
+    make_cursor,
+    ordered,
+    page_after,
+    read_cursor,
+    sort_keys,
+    strip_keys,
+    with_keys,
+)
+from core.api.pagination import DEFAULT_PER, MAX_PER, count_matching, page_and_count
 
 # The page sizes the lists' select offers.
 PER_CHOICES = (10, 25, 50, 100, 200)
@@ -21,6 +40,8 @@ class Page:
     total_count: int
     # True when total_count is the database's estimate (many matching rows, PostgreSQL).
     count_is_estimate: bool = False
+    # The cursor of the rows after this page (None: none follow, or the order has no cursor).
+    next_cursor: str | None = None
 
     @property
     def total_label(self) -> str:
@@ -120,11 +141,41 @@ def paginate(
             request, f"per must be a whole number from 1 to {MAX_PER}; showing {default_per}."
         )
         per = default_per
-    items, total, estimated_by = page_and_count(queryset, (number - 1) * per, per, search=search)
+    offset = (number - 1) * per
+    try:
+        keys = sort_keys(queryset)
+    except CursorUnavailable:
+        keys = None
+    after = None
+    if keys is not None:
+        queryset = ordered(queryset, keys)
+        bound_to = fingerprint(request, keys)
+        raw_cursor = request.GET.get(CURSOR_PARAM)
+        if raw_cursor is not None:
+            try:
+                after = read_cursor(raw_cursor, bound_to, keys)
+            except ValidationError:
+                after = None  # not this list's: the page is read by its number instead
+    last = None
+    if after is not None:
+        items, last = page_after(queryset, keys, after, per)
+        # Counted as a numbered page is: the same cost at any depth.
+        seen = offset + len(items) + (1 if last is not None else 0)
+        if last is None:
+            total, estimated_by = seen, None
+        else:
+            total, estimated_by = count_matching(queryset, at_least=seen)
+    else:
+        hydrate = with_keys(None, keys) if keys is not None else None
+        items, total, estimated_by = page_and_count(queryset, offset, per, hydrate, search=search)
+        if keys is not None and items and offset + len(items) < total:
+            last = key_values(items[-1], keys)
+        strip_keys(items)
     return Page(
         items=items,
         number=number,
         per=per,
         total_count=total,
         count_is_estimate=estimated_by is not None,
+        next_cursor=make_cursor(bound_to, last) if last is not None else None,
     )
