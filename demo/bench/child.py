@@ -18,6 +18,7 @@ import demo.seed
 from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
+from .cursor import run_cursor
 
 MARKER_TABLE = "bench_dataset"
 # Tables whose visibility maps and statistics the list and batch plans depend on.
@@ -160,6 +161,7 @@ def run(
         "dashboard": lambda: scenarios.run_dashboard(bench),
         "batch": lambda: scenarios.run_batches(bench),
         "enrichment": lambda: scenarios.run_enrichment(bench),
+        "cursor": lambda: run_cursor(bench),
     }
     for name, group in groups.items():
         if name in selected:

@@ -90,6 +90,18 @@ def backend_markdown(figures: dict[str, Any]) -> str:
                 f"{_misses(r)}{' (Memoize)' if r.get('memoize') else ''} |"
             )
         lines.append("")
+    cursors = [r for r in results if r["kind"] == "cursor"]
+    if cursors:
+        lines += [
+            "| cursor page (per=50) | p50 ms | p95 ms | queries (with auth) | ÷ first | targets |",
+            "|---|--:|--:|--:|--:|---|",
+        ]
+        for r in cursors:
+            lines.append(
+                f"| {r['name']} | {_ms(r['ours']['median_ms'])} | {_ms(r['ours']['p95_ms'])} | "
+                f"{r['queries']} | {r['ratio_first']:.2f} | {_misses(r)} |"
+            )
+        lines.append("")
     batches = [r for r in results if r["kind"] == "batch"]
     if batches:
         lines += [

@@ -1,5 +1,5 @@
 """`manage.py bench --outreaches N --repeat R`: the list, detail, dashboard, batch and
-enrichment scenarios, each measured against its baselines.
+enrichment scenarios, each measured against its baselines, and the cursor pages at depth.
 
 Runs against SQLite and, when DATABASE_URL points to PostgreSQL, against PostgreSQL too, each in
 its own bench database. The work lives in `demo.bench`; this is its entry point.
