@@ -142,3 +142,21 @@ def test_the_schema_lists_webhooks_under_their_tag(api):
     assert "/api/webhooks/{id}/rotate" in schema["paths"]
     operation = schema["paths"]["/api/webhooks/{id}/deliveries/{delivery_id}/redeliver"]["post"]
     assert operation["tags"] == ["webhooks"]
+
+
+def test_an_inactive_endpoint_gets_no_test_and_reactivating_clears_its_note(api, receiver):
+    made = _create(api, receiver.url).json()
+    Webhook.objects.filter(pk=int(made["id"][4:])).update(
+        active=False, note="Deactivated: every delivery failed for 3 days."
+    )
+    refused = api.post(f"/api/webhooks/{made['id']}/test")
+    assert refused.status_code == 409
+    assert "inactive" in refused.json()["detail"]
+    answer = api.patch(f"/api/webhooks/{made['id']}", {"active": True}, format="json").json()
+    assert (answer["active"], answer["note"]) == (True, "")
+
+
+def test_events_must_not_be_empty(api, receiver):
+    answer = _create(api, receiver.url, events=[])
+    assert answer.status_code == 400
+    assert "events" in answer.json()
