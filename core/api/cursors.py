@@ -245,7 +245,14 @@ def after_condition(keys: list[SortKey], values: list) -> Q:
             condition = tail if after is None else after | tail
         else:
             condition = after
-    return condition if condition is not None else Q(pk__in=[])
+    if condition is None:
+        return Q(pk__in=[])
+    first, value = keys[0], values[0]
+    if not first.nullable and value is not None and len(keys) > 1:
+        # Implied by the condition, but said so an index on the first key starts its range at
+        # the last value (mixed directions have no row comparison to do it).
+        condition &= Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": value})
+    return condition
 
 
 def _row_compare(keys: list[SortKey], values: list):

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.api.cursors import make_cursor
+from core.api.cursors import make_cursor, ordered, page_after, sort_keys
 from outreach.filters import SORT_KEYS
 from outreach.models import Outreach, OutreachTransition
 from tests.factories import (
@@ -391,3 +391,29 @@ def test_a_dashboard_link_with_a_stale_cursor_shows_the_page_by_number(dash, row
     ]
     tampered = dash.get("/outreaches/", {"per": 2, "page": 2, "cursor": "x" * 40})
     assert tampered.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [
+        ["sort_company", "id"],
+        ["-sort_company", "-id"],
+        ["sort_company", "-id"],
+        ["-sort_sequence", "id"],
+        ["channel", "-sort_owner", "id"],
+        ["-created_at"],
+    ],
+)
+def test_keys_follow_the_databases_own_null_order_and_any_directions(rows, ordering):
+    """Orders without NULLS FIRST/LAST: NULLs sort as the database sorts them (PostgreSQL:
+    larger than any value; SQLite: smaller)."""
+    queryset = Outreach.objects.order_by(*ordering)
+    keys = sort_keys(queryset)
+    queryset = ordered(queryset, keys)
+    expected = list(queryset.values_list("pk", flat=True))
+    first = queryset.values_list(*(key.name for key in keys))[:2]
+    walked, last = [row[-1] for row in first], list(first[1])
+    while last is not None:
+        page, last = page_after(queryset, keys, last, 2)
+        walked += [row.pk for row in page]
+    assert walked == expected
