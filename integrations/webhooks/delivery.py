@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 
 import httpx
+from cryptography.fernet import InvalidToken
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
@@ -39,7 +40,7 @@ RETRY_WINDOW = datetime.timedelta(hours=24)
 DEACTIVATE_AFTER = datetime.timedelta(days=3)
 # How much of an answer is kept in the delivery log.
 RESPONSE_KEEP_BYTES = 500
-CLAIM_SIZE = 50
+CLAIM_SIZE = 10
 USER_AGENT = "Outreach-Webhooks/1"
 
 
@@ -68,17 +69,37 @@ def due(now: datetime.datetime):
     )
 
 
+@dataclass
+class Claim:
+    """Deliveries leased to one worker, until `until` (which also tells its leases apart)."""
+
+    ids: list[int]
+    until: datetime.datetime | None = None
+
+
 @transaction.atomic
-def claim(*, limit: int = CLAIM_SIZE, now: datetime.datetime | None = None) -> list[int]:
-    """Lease up to `limit` due deliveries to this worker; returns their ids."""
+def claim(*, limit: int = CLAIM_SIZE, now: datetime.datetime | None = None) -> Claim:
+    """Lease up to `limit` due deliveries to this worker."""
     now = now or timezone.now()
     candidates = due(now)
     if connection.features.has_select_for_update_skip_locked:
         candidates = candidates.select_for_update(skip_locked=True, of=("self",))
     ids = list(candidates.values_list("pk", flat=True)[:limit])
-    if ids:
-        WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=now + lease_length())
-    return ids
+    if not ids:
+        return Claim(ids=[])
+    until = now + lease_length()
+    WebhookDelivery.objects.filter(pk__in=ids).update(leased_until=until)
+    return Claim(ids=ids, until=until)
+
+
+def renew(delivery_id: int, claimed: Claim) -> bool:
+    """Extend this worker's lease of one delivery just before sending it; False when the lease
+    ran out meanwhile and another worker took the delivery (it is theirs to send)."""
+    return bool(
+        WebhookDelivery.objects.filter(
+            pk=delivery_id, status=DeliveryStatus.PENDING, leased_until=claimed.until
+        ).update(leased_until=timezone.now() + lease_length())
+    )
 
 
 @dataclass
@@ -120,9 +141,13 @@ def post(delivery: WebhookDelivery, now: datetime.datetime) -> Attempt:
         return Attempt(ok=False, error=str(exc))
     body = body_of(delivery)
     message_id = delivery.event.public_id
-    signature = " ".join(
-        Signer(secret).sign(message_id, now, body) for secret in signing_secrets(endpoint, now)
-    )
+    try:
+        keys = signing_secrets(endpoint, now)
+    except InvalidToken:
+        return Attempt(
+            ok=False, error="The secret cannot be read (SECRET_KEY changed?): rotate it."
+        )
+    signature = " ".join(Signer(secret).sign(message_id, now, body) for secret in keys)
     headers = {
         "Host": target.host_header(),
         "Content-Type": "application/json",
@@ -236,11 +261,12 @@ def deliver_due(*, limit: int | None = None) -> dict[str, int]:
     counts = {DeliveryStatus.SUCCEEDED: 0, DeliveryStatus.PENDING: 0, DeliveryStatus.FAILED: 0}
     sent = 0
     while limit is None or sent < limit:
-        ids = claim(limit=CLAIM_SIZE if limit is None else min(CLAIM_SIZE, limit - sent))
-        if not ids:
+        claimed = claim(limit=CLAIM_SIZE if limit is None else min(CLAIM_SIZE, limit - sent))
+        if not claimed.ids:
             break
-        for pk in ids:
-            status = deliver_one(pk)
+        for pk in claimed.ids:
+            # The sends before this one may have outlasted its lease.
+            status = deliver_one(pk) if renew(pk, claimed) else None
             if status is not None:
                 counts[status] += 1
                 sent += 1

@@ -133,8 +133,8 @@ def queue_delivery_on_commit() -> None:
 def outreach_data(action: str, object_id: str, changes: dict[str, list]) -> dict[str, Any]:
     """An event's `data` from the audit entry of the change (values as the audit log has them)."""
     if action == "transition":
-        field = next(name for name in changes if name != "transition")
-        before, after = changes[field]
+        field = next((name for name in changes if name != "transition"), None)
+        before, after = changes[field] if field else (None, None)
         name = changes.get("transition", [None, None])[1]
         return {"id": object_id, "field": field, "transition": name, "from": before, "to": after}
     if action == "create":

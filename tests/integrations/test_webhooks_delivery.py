@@ -153,11 +153,16 @@ def test_one_objects_deliveries_go_in_commit_order(endpoint, receiver):
 def test_a_claimed_delivery_is_not_claimed_twice_until_its_lease_runs_out(endpoint):
     _emit(endpoint)
     now = timezone.now()
-    [claimed] = sender.claim(now=now)
-    assert sender.claim(now=now) == []  # another worker finds nothing
-    # The worker died: once the lease has run out another takes it.
+    first = sender.claim(now=now)
+    assert len(first.ids) == 1
+    assert sender.claim(now=now).ids == []  # another worker finds nothing
+    # The worker died: once the lease has run out another takes it …
     later = now + sender.lease_length() + datetime.timedelta(seconds=1)
-    assert sender.claim(now=later) == [claimed]
+    second = sender.claim(now=later)
+    assert second.ids == first.ids
+    # … and should the first come back, it finds the delivery is no longer its to send.
+    assert not sender.renew(first.ids[0], first)
+    assert sender.renew(first.ids[0], second)
 
 
 def test_redirects_are_not_followed(endpoint, receiver):
@@ -266,14 +271,14 @@ def test_two_workers_never_claim_the_same_delivery(user, receiver):
 
     def first():
         with transaction.atomic():
-            claimed["first"] = sender.claim(limit=5)
+            claimed["first"] = sender.claim(limit=5).ids
             first_holds.set()
             second_done.wait(10)  # keep the locks while the other worker claims
         connection.close()
 
     def second():
         first_holds.wait(10)
-        claimed["second"] = sender.claim(limit=10)
+        claimed["second"] = sender.claim(limit=10).ids
         second_done.set()
         connection.close()
 
@@ -293,3 +298,13 @@ def test_the_command_sends_what_is_due(endpoint, receiver):
     call_command("deliver_webhooks", stdout=out)
     assert out.getvalue().strip() == "succeeded 1, pending 0, failed 0"
     assert len(receiver.requests) == 1
+
+
+def test_an_unreadable_secret_fails_the_attempt_with_a_reason(endpoint, receiver):
+    Webhook.objects.update(secret_encrypted="not-a-token")
+    _emit(endpoint)
+    sender.deliver_due()
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == "pending"
+    assert "rotate it" in delivery.error
+    assert receiver.requests == []
