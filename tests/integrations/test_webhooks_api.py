@@ -1,9 +1,13 @@
 """The webhooks API: admins only, the secret shown once, rotate, the log, redeliver, test."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from standardwebhooks import Webhook as Verifier
 
 from integrations.models import Webhook, WebhookDelivery
+from integrations.webhooks.outbox import emit
+from integrations.webhooks.services import webhook_create
 from tests.factories import UserFactory, WorkspaceFactory
 from workspaces.models import AuditEntry
 
@@ -160,3 +164,25 @@ def test_events_must_not_be_empty(api, receiver):
     answer = _create(api, receiver.url, events=[])
     assert answer.status_code == 400
     assert "events" in answer.json()
+
+
+@pytest.mark.parametrize("path", ["/api/webhooks", "/api/webhooks/{id}/deliveries"])
+def test_lists_cost_the_same_queries_for_one_row_and_many(api, user, receiver, path):
+    made = webhook_create(actor=user, url=receiver.url, events=["outreach.updated"])
+    counts = []
+    for total in (1, 30):
+        while WebhookDelivery.objects.count() < total:
+            emit(
+                type="outreach.updated",
+                workspace_id=made.webhook.workspace_id,
+                object_id="out_1",
+                data={"id": "out_1"},
+            )
+        while Webhook.objects.count() < total:
+            webhook_create(actor=user, url=receiver.url, events=["outreach.deleted"])
+        with CaptureQueriesContext(connection) as queries:
+            answer = api.get(path.format(id=made.webhook.public_id), {"per": 200})
+        assert answer.status_code == 200
+        assert len(answer.json()["items"]) == total
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]

@@ -10,11 +10,13 @@ import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from core.errors import InvalidInput
 from integrations.models import Webhook, WebhookDelivery
+from integrations.tasks import deliver_webhooks
 from integrations.webhooks import addresses
 from integrations.webhooks import delivery as sender
 from integrations.webhooks.outbox import emit
@@ -308,3 +310,16 @@ def test_an_unreadable_secret_fails_the_attempt_with_a_reason(endpoint, receiver
     assert delivery.status == "pending"
     assert "rotate it" in delivery.error
     assert receiver.requests == []
+
+
+def test_the_worker_comes_back_once_when_the_next_retry_is_due(endpoint, receiver, settings):
+    """With a queue that can defer (the database backend), a run that leaves a retry waiting
+    schedules one comeback at its time, however many runs find the same moment."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    receiver.answer(500)
+    _emit(endpoint)
+    deliver_webhooks.call()
+    deliver_webhooks.call()  # finds nothing due, and the comeback already scheduled
+    retry_at = WebhookDelivery.objects.get().next_attempt_at
+    comebacks = DBTaskResult.objects.filter(task_path__endswith="deliver_webhooks")
+    assert [row.run_after for row in comebacks] == [retry_at]
