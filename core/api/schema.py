@@ -48,6 +48,19 @@ class AutoSchema(SpectacularAutoSchema):
             return [segments[1]]
         return super().get_tags()
 
+    def _resolve_path_parameters(self, variables):
+        """The `{id}` of a resource addressed by prefixed ids carries their pattern."""
+        parameters = super()._resolve_path_parameters(variables)
+        prefix = getattr(self.view, "public_id_prefix", "")
+        for parameter in parameters:
+            if prefix and parameter["name"] == getattr(self.view, "lookup_url_kwarg", None):
+                parameter["schema"] = {
+                    "type": "string",
+                    "pattern": id_pattern(prefix),
+                    "example": f"{prefix}_42",
+                }
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         bodies = super()._get_response_bodies(direction)
         extra = {"400": FIELD_ERRORS, "401": UNAUTHENTICATED, "403": FORBIDDEN}

@@ -10,6 +10,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import EnumField
+from core.api.schema import id_pattern
+from core.public_ids import PREFIXES
 
 from ..api.serializers import OutreachSerializer
 from ..choices import DeliveryStatus
@@ -33,6 +35,8 @@ STATUS_HELP = (
     "delivery graph; on update, the current value changes nothing, the next state runs its "
     "transition, any other jump is 409."
 )
+
+ID_SCHEMA = {"type": "string", "pattern": id_pattern(PREFIXES["outreach"]), "example": "out_42"}
 
 DEFAULT_LIMIT = 25
 MAX_LIMIT = 200
@@ -151,6 +155,8 @@ class CompatUpdateFieldsSerializer(CompatOutreachSerializer):
         for name, field in fields.items():
             if name != "id":
                 field.required = False
+        # Set on the bound copy: declared fields are copied without their schema override.
+        extend_schema_field(ID_SCHEMA)(fields["id"])
         return fields
 
 

@@ -1,10 +1,14 @@
 """Fuzzing the API with schemathesis: every operation of our own OpenAPI schema (the document
-`GET /api/schema` serves), authenticated with a token, through the WSGI app (no network). No
-answer is a 5xx, and every answer matches the schema: status code, content type and body.
+`GET /api/schema` serves), authenticated with a token, through the WSGI app (no network), with
+every check schemathesis has but the two EXCLUDED below says why. No answer is a 5xx; every
+answer matches the schema (status code, content type, headers, body); a bad token, a missing
+header, an undocumented method and a deleted resource are answered as documented.
 
-Bounded for CI: FUZZ_EXAMPLES examples per operation (default 12), derandomized so a run is
-reproducible; `FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz_api.py` digs
-deeper. The tests at the end pin the schema details the fuzzer once found wrong.
+Bounded for CI: FUZZ_EXAMPLES generated examples per operation (default 6), derandomized so a
+run is reproducible. Most of the run is schemathesis's own boundary cases of each operation
+(every field at its limits and just past them), which come whatever FUZZ_EXAMPLES says;
+`FUZZ_EXAMPLES=200 FUZZ_RANDOM=1 pytest tests/reliability/test_fuzz_api.py` digs deeper. The
+tests at the end pin the schema details the fuzzer once found wrong.
 """
 
 import hashlib
@@ -17,12 +21,8 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from hypothesis import HealthCheck, Phase, settings
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.checks import CHECKS as ALL_CHECKS
+from schemathesis.checks import is_check_class, load_all_checks
 
 from tests.factories import (
     CompanyFactory,
@@ -33,7 +33,7 @@ from tests.factories import (
     TagFactory,
 )
 
-EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
+EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 SCHEMA = SchemaGenerator().get_schema(request=None, public=True)
 
 
@@ -52,11 +52,20 @@ STALE = "/api/outreaches/stale"
 schema = schemathesis.openapi.from_dict(SCHEMA)
 schema.app = get_wsgi_application()
 
+load_all_checks()
+# Every check schemathesis has, but two that cannot hold for this API by design:
+# - positive_data_acceptance wants a 2xx for every schema-valid body, but a valid shape may still
+#   name a row that does not exist (per_1 in an empty workspace: 400 naming the field) or break
+#   a rule between fields JSON Schema cannot say (message_id only on mail types, a channel or a
+#   type on create);
+# - negative_data_rejection wants a 4xx for every value outside the schema, but the API takes
+#   more spellings than it documents on purpose (`EMAIL`, `:email` for MassProspecting's client;
+#   ids as a list or one comma-separated string; an empty filter parameter means no filter).
+EXCLUDED = {"positive_data_acceptance", "negative_data_rejection"}
 CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
+    check
+    for check in ALL_CHECKS.get_all()
+    if not is_check_class(check) and check.__name__ not in EXCLUDED
 ]
 
 
@@ -95,6 +104,8 @@ def fuzz_settings(settings, clean_cache, keep_test_connection):
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"user": "1000000/min"},
     }
+    # ignored_auth sends bad tokens on purpose, which would soon brake the fuzzer's address.
+    settings.API_FAILED_TOKEN_RATE = "1000000/min"
 
 
 def _use_existing(case, existing):
@@ -153,3 +164,33 @@ def test_schema_says_owner_id_may_be_null():
 def test_schema_documents_the_stale_list_as_paginated():
     body = _response_schema(SCHEMA, STALE, "get", "200")
     assert body["$ref"].endswith("/PaginatedOutreachList")
+
+
+def test_every_prefixed_id_in_a_path_carries_its_pattern():
+    for path, item in SCHEMA["paths"].items():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "path" and parameter["name"] == "id":
+                    assert parameter["schema"]["pattern"].endswith("_[1-9][0-9]{0,18}$"), path
+
+
+def test_the_compatible_update_documents_its_id_pattern():
+    fields = SCHEMA["components"]["schemas"]["CompatUpdateFieldsRequest"]["properties"]
+    assert fields["id"]["pattern"] == "^out_[1-9][0-9]{0,18}$"
+
+
+def test_every_check_runs_but_the_two_that_cannot_hold_for_this_api():
+    assert {check.__name__ for check in CHECKS} >= {
+        "not_a_server_error",
+        "status_code_conformance",
+        "content_type_conformance",
+        "response_headers_conformance",
+        "response_schema_conformance",
+        "missing_required_header",
+        "unsupported_method",
+        "allow_header_conformance",
+        "use_after_free",
+        "ensure_resource_availability",
+        "ignored_auth",
+    }
+    assert sorted(EXCLUDED) == ["negative_data_rejection", "positive_data_acceptance"]
