@@ -585,3 +585,28 @@ def test_an_outreach_from_names_at_their_maximum_is_sent_and_listed(api):
     assert assigned.status_code == 200
     for sort in ("company", "owner", "sequence"):
         assert api.get("/api/outreaches", {"sort": sort}).status_code == 200
+
+
+# --- nested input ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", ODD_NUMBERS, ids=str)
+def test_odd_numbers_in_a_step_are_400_naming_the_steps(api, number):
+    response = post(api, "/api/sequences", {"name": "x", "steps": [{"delay_days": number}]})
+    assert response.status_code == 400
+    assert "delay_days" in str(response.json()["steps"]), response.json()
+
+
+@pytest.mark.parametrize("kind", UNSTORABLE)
+def test_unstorable_text_in_a_step_names_where_it_is(api, kind):
+    steps = [{"channel": "email"}, {"channel": "email", "body_template": UNSTORABLE[kind]}]
+    response = post(api, "/api/sequences", {"name": "x", "steps": steps})
+    assert response.status_code == 400
+    assert response.json() == {"steps": {"[1]": {"body_template": [_message(kind)]}}}
+
+
+def _message(kind: str) -> str:
+    return {
+        "nul": "Null characters are not allowed.",
+        "surrogate": "Unpaired surrogate characters (\\ud800–\\udfff) are not allowed.",
+    }[kind]
