@@ -610,3 +610,10 @@ def _message(kind: str) -> str:
         "nul": "Null characters are not allowed.",
         "surrogate": "Unpaired surrogate characters (\\ud800–\\udfff) are not allowed.",
     }[kind]
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE)
+def test_the_audit_page_refuses_a_date_time_out_of_the_calendar(dash, value):
+    response = dash.get("/audit/", {"since": value})
+    assert response.status_code == 200
+    assert "since" in response.context["filter_form"].errors
