@@ -267,6 +267,7 @@ def test_creating_a_running_outreach_for_a_replier_creates_it_aborted(api):
         "/api/outreaches",
         {
             "person_id": person.public_id,
+            "channel": "email",
             "skip_repliers": "global",
             "delivery_status": "performed",
         },

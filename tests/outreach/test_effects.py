@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 
 def create(api, **payload):
+    payload.setdefault("channel", "email")
     response = api.post("/api/outreaches", payload, format="json")
     assert response.status_code == 201, response.json()
     return response.json()

@@ -271,6 +271,7 @@ def test_user_supplied_urls_are_never_fetched(api, dash, run_tasks, no_network):
             "/api/outreaches",
             {
                 "person_id": person["id"],
+                "channel": "email",
                 "screenshot_url": "http://169.254.169.254/latest/meta-data/",
                 "body": '<img src="http://internal.example/pixel.png">',
                 "body_type": "html",
