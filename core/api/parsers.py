@@ -20,8 +20,11 @@ class SafeJSONParser(JSONParser):
         except json.JSONDecodeError as exc:  # pragma: no cover - JSONParser already maps these
             raise ParseError(f"JSON parse error - {exc}") from exc
         errors: dict = {}
-        for path, problem in unstorable_text(document):
-            _nest(errors, path or ("non_field_errors",), problem)
+        try:
+            for path, problem in unstorable_text(document):
+                _nest(errors, path or ("non_field_errors",), problem)
+        except RecursionError as exc:  # parsed, but deeper than the walk can follow
+            raise ParseError("JSON parse error - the document is nested too deeply.") from exc
         if errors:
             raise ValidationError(errors)
         return document

@@ -617,3 +617,10 @@ def test_the_audit_page_refuses_a_date_time_out_of_the_calendar(dash, value):
     response = dash.get("/audit/", {"since": value})
     assert response.status_code == 200
     assert "since" in response.context["filter_form"].errors
+
+
+@pytest.mark.parametrize("depth", [100, 900, 5000])
+def test_deeply_nested_bodies_are_refused_or_taken_never_an_error(api, depth):
+    body = '{"name": "x", "description": ' + "[" * depth + "]" * depth + "}"
+    response = api.post("/api/sequences", body, content_type="application/json")
+    assert response.status_code == 400
