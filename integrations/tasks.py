@@ -1,12 +1,18 @@
 """Background work of integrations: delivering webhooks (see integrations.webhooks.delivery)."""
 
+import datetime
+
 from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
 from core.scoping import everywhere
 
-from .webhooks.delivery import deliver_due, next_wake_at
+from .webhooks.delivery import deliver_due, due, next_wake_at
+
+# A delivery due this long without a run taking it lost its run (an enqueue that failed, a
+# comeback whose cache key was evicted): the worker's sweep queues one.
+OVERDUE_AFTER = datetime.timedelta(minutes=1)
 
 
 @task()
@@ -21,3 +27,13 @@ def deliver_webhooks() -> dict[str, int]:
         if cache.add(f"webhooks:wake:{wake_at.isoformat()}", 1, timeout=seconds):
             deliver_webhooks.using(run_after=wake_at).enqueue()
     return counts
+
+
+def queue_overdue_deliveries() -> bool:
+    """Worker sweep: queue a delivery run when a delivery has waited past its time; True if it
+    did. A run too many is harmless: runs claim deliveries under row locks."""
+    with everywhere():
+        overdue = due(timezone.now() - OVERDUE_AFTER).exists()
+    if overdue:
+        deliver_webhooks.enqueue()
+    return overdue

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient, APIRequestFactory
 
 from contacts import services as contact_services
 from contacts.models import Person
+from core.worker import worker_sweeps
 from integrations.idempotency import _fingerprint, sweep_expired_keys
 from integrations.models import IdempotencyKey
 from tests.factories import OutreachFactory, UserFactory
@@ -70,6 +71,11 @@ def test_the_sweep_deletes_expired_and_abandoned_keys_only(api, user):
     )
     assert sweep_expired_keys() == 2
     assert set(IdempotencyKey.objects.values_list("key", flat=True)) == {"fresh", "running"}
+
+
+def test_every_worker_runs_the_sweep_hourly():
+    [sweep] = [sweep for sweep in worker_sweeps if sweep.function is sweep_expired_keys]
+    assert sweep.every == 3600
 
 
 def test_keys_are_per_user(api, client_for):

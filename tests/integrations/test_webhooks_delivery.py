@@ -15,8 +15,9 @@ from standardwebhooks import Webhook as Verifier
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from core.errors import InvalidInput
+from core.worker import worker_sweeps
 from integrations.models import Webhook, WebhookDelivery
-from integrations.tasks import deliver_webhooks
+from integrations.tasks import deliver_webhooks, queue_overdue_deliveries
 from integrations.webhooks import addresses
 from integrations.webhooks import delivery as sender
 from integrations.webhooks.outbox import emit
@@ -333,3 +334,19 @@ def test_the_bench_measures_and_keeps_nothing(settings):
     assert "3 endpoint(s):" in text and "60 deliveries written" in text
     assert "delivered 5 of 5" in text
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+def test_the_worker_sweep_queues_a_run_for_a_delivery_whose_run_was_lost(
+    endpoint, receiver, settings
+):
+    """A delivery still due a minute after its time had its run lost: every worker's sweep
+    queues one; one due just now is left to the run already on its way."""
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _emit(endpoint)
+    DBTaskResult.objects.all().delete()  # the run queued at commit, lost
+    runs = DBTaskResult.objects.filter(task_path__endswith="deliver_webhooks")
+    assert queue_overdue_deliveries() is False and not runs.exists()
+    WebhookDelivery.objects.update(next_attempt_at=timezone.now() - datetime.timedelta(minutes=2))
+    assert queue_overdue_deliveries() is True
+    assert runs.count() == 1
+    assert queue_overdue_deliveries in {sweep.function for sweep in worker_sweeps}
