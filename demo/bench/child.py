@@ -19,6 +19,7 @@ from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 from .cursor import run_cursor
+from .webhooks import run_webhooks
 
 MARKER_TABLE = "bench_dataset"
 # Tables whose visibility maps and statistics the list and batch plans depend on.
@@ -162,6 +163,7 @@ def run(
         "batch": lambda: scenarios.run_batches(bench),
         "enrichment": lambda: scenarios.run_enrichment(bench),
         "cursor": lambda: run_cursor(bench),
+        "webhooks": lambda: run_webhooks(bench),
     }
     for name, group in groups.items():
         if name in selected:

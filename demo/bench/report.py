@@ -125,6 +125,19 @@ def backend_markdown(figures: dict[str, Any]) -> str:
                 f"**{r['per_second']:,} outreaches/s** ({_misses(r)}); the first run, "
                 f"meeting every name for the first time: {r['first_run_per_second']:,}/s.\n"
             )
+        if r["kind"] == "webhooks":
+            none = r["batch"][0]["median_ms"]
+            costs = ", ".join(
+                f"{row['endpoints']} endpoint(s) {_ms(row['median_ms'])} ms "
+                f"(÷ none {row['median_ms'] / none:.2f}, {row['statements']} statements)"
+                for row in r["batch"]
+            )
+            sent = r["delivery"]
+            lines.append(
+                f"Webhooks: a batch transition of {r['batch_size']:,}: {costs}. One worker "
+                f"delivered {sent['sent']:,} of {sent['of']:,} to a local receiver: "
+                f"**{sent['per_second']:,} a second**.\n"
+            )
     return "\n".join(lines)
 
 

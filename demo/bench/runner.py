@@ -14,7 +14,7 @@ from .databases import create_postgres_database
 
 RESULTS_DIR = Path(settings.BASE_DIR) / "bench-results"
 PG_DATABASE = "bench_outreach"
-GROUPS = ("list", "detail", "dashboard", "batch", "enrichment", "cursor")
+GROUPS = ("list", "detail", "dashboard", "batch", "enrichment", "cursor", "webhooks")
 # The child's environment: its own database, no throttling of its thousands of requests.
 CHILD_ENV = {
     "API_THROTTLE_RATE": "100000000/min",

@@ -326,16 +326,6 @@ def test_the_worker_comes_back_once_when_the_next_retry_is_due(endpoint, receive
     assert [row.run_after for row in comebacks] == [retry_at]
 
 
-def test_the_bench_measures_and_keeps_nothing(settings):
-    settings.WEBHOOKS_ALLOW_PRIVATE = False  # the bench allows its own local receiver
-    out = io.StringIO()
-    call_command("bench_webhooks", batch=20, deliveries=5, repeat=1, stdout=out)
-    text = out.getvalue()
-    assert "3 endpoint(s):" in text and "60 deliveries written" in text
-    assert "delivered 5 of 5" in text
-    assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
-
-
 def test_the_worker_sweep_queues_a_run_for_a_delivery_whose_run_was_lost(
     endpoint, receiver, settings
 ):
