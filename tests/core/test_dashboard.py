@@ -2,8 +2,10 @@
 code, public ids in paths, filter forms that start at "any", lists whose queries do not grow."""
 
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -124,3 +126,16 @@ def test_list_query_counts_do_not_grow_with_rows(dash, url, make):
     for _ in range(20):
         make()
     assert count() == one
+
+
+def test_no_template_comment_spans_lines():
+    """Django's {# … #} ends at the line's end: one spanning lines is printed on the page."""
+    roots = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]
+    broken = [
+        f"{path}:{number}"
+        for root in roots
+        for path in root.rglob("*.html")
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if re.search(r"\{#(?!.*#\})", line)
+    ]
+    assert roots and not broken
