@@ -47,6 +47,10 @@ from .vocabulary import (
 )
 from .writer import TableWriter
 
+# States an outreach reaches only once enrichment found what its channel needs.
+ENRICHED = frozenset(
+    {PipelineState.READY.value, PipelineState.STARTING.value, PipelineState.WAITING.value}
+)
 # Starting a sequence needs one: outreaches in these states always have a sequence.
 NEEDS_SEQUENCE = frozenset({PipelineState.STARTING.value, PipelineState.WAITING.value})
 
@@ -90,6 +94,23 @@ class OutreachDraft:
     updated: datetime.datetime | None = None
     done_time: datetime.datetime | None = None
     sent_at: datetime.datetime | None = None
+
+
+def _made_possible(
+    state: str, delivery: str, outcome: str, channel: str, person: PersonDraft | None
+) -> tuple[str, str, str]:
+    """Set right, after every draw (so the draws, and every row after, stay as they were), what
+    the draws may combine but the product never does: an email outreach of a person with no
+    address ends enrichment not available, and only a waiting outreach has been sent."""
+    if channel == "email" and person is not None and not person.email and state in ENRICHED:
+        state = PipelineState.NOT_AVAILABLE.value
+        if delivery != DeliveryStatus.CANCELED.value:
+            delivery = DeliveryStatus.PENDING.value
+    if delivery == DeliveryStatus.PERFORMED.value and state != PipelineState.WAITING.value:
+        delivery = DeliveryStatus.PENDING.value
+    if delivery != DeliveryStatus.PERFORMED.value:
+        outcome = Outcome.NONE.value
+    return state, delivery, outcome
 
 
 class OutreachBuilder(Drawing):
@@ -194,6 +215,7 @@ class OutreachBuilder(Drawing):
         approved = state in NEEDS_SEQUENCE or rng.random() < 0.4
         pk = self.outreach_rows.take_id()
         actor = company.owner_id if company and rng.random() < 0.7 else None
+        state, delivery, outcome = _made_possible(state, delivery, outcome, channel, person)
         return OutreachDraft(
             pk=pk,
             person=person,

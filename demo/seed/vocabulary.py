@@ -217,6 +217,8 @@ _PENDING, _RUNNING, _PERFORMED, _FAILED, _ABORTED, _CANCELED = (
     DeliveryStatus.ABORTED.value,
     DeliveryStatus.CANCELED.value,
 )
+# `performed` drawn for a state that was never started becomes `pending` after the draws
+# (demo.seed.outreaches._made_possible).
 DELIVERY_BY_STATE = {
     PipelineState.NEW.value: ((_PENDING, 80), (_PERFORMED, 15), (_CANCELED, 5)),
     PipelineState.ENRICHMENT.value: ((_PENDING, 1),),

@@ -197,7 +197,7 @@ def test_follow_ups_follow_the_automation_rules():
 
 
 def test_follow_up_titles_are_the_ones_the_followups_app_writes():
-    seed_demo(outreaches=2_000, seed=11, now=NOW)
+    seed_demo(outreaches=2_000, seed=14, now=NOW)
     followups = FollowUp.objects.select_related(
         "outreach__person", "outreach__company", "outreach__job__company"
     )
@@ -245,7 +245,7 @@ def test_the_readme_examples_find_their_rows_in_the_demo_data():
     out_13 = Outreach.objects.get(pk=13)
     assert (out_13.person_id, out_13.company_id, out_13.job_id) == (6, 3, 3)
     assert Sequence.objects.get(pk=3).name == "Recruiters — cold intro"
-    assert Outreach.objects.filter(current_state="ready").count() == 71
+    assert Outreach.objects.filter(current_state="ready").count() == 51
     assert not Outreach.objects.filter(pk=999_999).exists()
 
 
@@ -349,3 +349,19 @@ def test_seed_command_rejects_a_size_below_one(command):
 def test_seed_command_accepts_readable_sizes(command):
     command("seed_demo", "--outreaches", "1_000", "--verbosity", "0")
     assert Outreach.objects.count() == 1_000
+
+
+def test_the_demo_data_holds_no_combination_the_product_never_makes():
+    """Only a waiting outreach has been sent (and has an outcome); an email outreach of a person
+    with no address never got past enrichment."""
+    seed_demo(outreaches=3_000, seed=5, now=NOW)
+    sent = Outreach.objects.filter(delivery_status="performed")
+    assert sent.exists() and not sent.exclude(current_state="waiting").exists()
+    assert (
+        not Outreach.objects.exclude(delivery_status="performed").exclude(outcome="none").exists()
+    )
+    stuck = Outreach.objects.filter(
+        channel="email", person__email="", current_state__in=["ready", "starting", "waiting"]
+    )
+    assert Outreach.objects.filter(channel="email", person__email="").exists()
+    assert not stuck.exists()
