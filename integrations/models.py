@@ -67,7 +67,7 @@ class Webhook(PublicIdMixin, models.Model):
 class WebhookEvent(PublicIdMixin, models.Model):
     """One change that committed (the outbox): written in the change's transaction."""
 
-    PUBLIC_ID_PREFIX = "msg"
+    PUBLIC_ID_PREFIX = "evt"
 
     workspace = workspace_field(db_index=False)
     type = models.CharField(max_length=60)

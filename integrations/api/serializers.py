@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from core.api.fields import PublicIdField
 
-from ..models import Webhook, WebhookDelivery
+from ..models import Webhook, WebhookDelivery, WebhookEvent
 from ..webhooks.events import EVENT_TYPES
 
 
@@ -34,7 +34,7 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
     """One event sent (or being sent) to the endpoint, with its last attempt."""
 
     id = PublicIdField(WebhookDelivery.PUBLIC_ID_PREFIX)
-    event_id = PublicIdField("msg", source="event_id")
+    event_id = PublicIdField(WebhookEvent.PUBLIC_ID_PREFIX, source="event_id")
     type = serializers.CharField(source="event.type", read_only=True)
     payload = serializers.JSONField(source="event.payload", read_only=True)
 

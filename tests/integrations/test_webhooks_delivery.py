@@ -50,7 +50,7 @@ def test_a_delivery_is_signed_and_shaped_as_the_standard_says(endpoint, receiver
     [request] = receiver.requests
     assert request.path == "/hooks"
     assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["webhook-id"].startswith("msg_")
+    assert request.headers["webhook-id"].startswith("evt_")
     assert request.headers["webhook-signature"].startswith("v1,")
     payload = Verifier(endpoint.secret).verify(request.body, request.headers)
     assert set(payload) == {"type", "timestamp", "data"}
