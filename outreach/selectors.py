@@ -12,7 +12,6 @@ from django.db.models import (
     Q,
     QuerySet,
 )
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from followups.choices import LAST_ATTEMPT, FollowUpStatus
@@ -23,6 +22,7 @@ from jobs.models import Job
 
 from .choices import REPLY_OUTCOMES, Channel, Outcome, PipelineState
 from .models import EnrichmentBatch, Outreach, OutreachTransition, Sequence
+from .querysets import last_touched_at
 
 
 def outreach_list_queryset() -> QuerySet[Outreach]:
@@ -130,22 +130,28 @@ def outcome_counts(queryset: QuerySet[Outreach]) -> dict[str, int]:
     )
 
 
+def stale_outreaches_queryset(hours: int | None = None) -> QuerySet[Outreach]:
+    """Outreaches sent more than `hours` ago that still have no outcome, oldest first, with
+    what a row of the stale list shows."""
+    return Outreach.objects.stale(hours=hours).select_related("person", "company", "job")
+
+
 def stale_outreaches(hours: int | None = None, limit: int = 25) -> tuple[list, int]:
-    """Outreaches sent more than `hours` ago that still have no outcome, oldest first, and how
-    many there are (the follow-up queue's stale list)."""
-    stale = Outreach.objects.stale(hours=hours)
-    rows = list(stale.select_related("person", "company", "job")[:limit])
-    return rows, stale.count()
+    """The first `limit` stale outreaches and how many there are (the follow-up queue's list)."""
+    stale = stale_outreaches_queryset(hours)
+    return list(stale[:limit]), stale.count()
 
 
 # --- what jobs need to know of their outreaches ----------------------------------------------
 
 
 def job_latest_touch(*, job_id: int) -> LatestTouch | None:
-    """The job's latest outreach (by when it was sent, else created) as heat weighs it."""
+    """The job's most recently touched outreach as heat weighs it: touched when sent (else
+    recorded) or when an outcome was logged on it, so a reply logged on an older outreach
+    counts, with its moment. One query."""
     row = (
         Outreach.objects.filter(job_id=job_id)
-        .annotate(touched_at=Coalesce("sent_at", "created_at"))
+        .annotate(touched_at=last_touched_at())
         .order_by(F("touched_at").desc(), "-id")
         .values(
             "outcome",
