@@ -19,12 +19,26 @@ class FollowUpStatusForm(forms.Form):
     )
 
 
-class LogOutcomeForm(forms.Form):
-    """One click on a stale outreach: record how it went."""
+# What logging each outcome from the queue does, said where it is chosen.
+OUTCOME_CHOICE_LABELS = {
+    Outcome.NO_RESPONSE: "No response yet: follow up again",
+    Outcome.REPLIED: "Replied",
+    Outcome.POSITIVE: "Replied, interested",
+    Outcome.NEGATIVE: "Replied, not interested",
+    Outcome.BOUNCED: "Bounced",
+    Outcome.UNSUBSCRIBED: "Unsubscribed",
+}
 
-    outcome = forms.ChoiceField(
-        choices=[(value, label) for value, label in Outcome.choices if value != Outcome.NONE]
-    )
+
+class LogOutcomeForm(forms.Form):
+    """One click on a stale outreach: record how it went.
+
+    No response is chosen first: it is what most outreaches that went quiet come to, and
+    logging it schedules the next attempt, so one click per row clears the list."""
+
+    DEFAULT = Outcome.NO_RESPONSE
+
+    outcome = forms.ChoiceField(choices=list(OUTCOME_CHOICE_LABELS.items()), initial=DEFAULT)
 
 
 class StaleHoursForm(forms.Form):

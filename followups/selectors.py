@@ -37,17 +37,31 @@ def followup_due_counts(now: datetime.datetime | None = None, upcoming_days: int
     )
 
 
+# The queue's sections: key → heading.
+QUEUE_SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Next 7 days"}
+
+
+def followup_section(
+    section: str, now: datetime.datetime | None = None, upcoming_days: int = 7
+) -> QuerySet[FollowUp]:
+    """The pending follow-ups of one section of the queue, due first."""
+    start, end = today_bounds(now)
+    horizon = end + datetime.timedelta(days=upcoming_days)
+    due = {
+        "overdue": Q(due_at__lt=start),
+        "today": Q(due_at__gte=start, due_at__lt=end),
+        "upcoming": Q(due_at__gte=end, due_at__lt=horizon),
+    }[section]
+    return pending_followups().filter(due).order_by("due_at", "id")
+
+
 def followup_queue(
     now: datetime.datetime | None = None, upcoming_days: int = 7, limit: int = 100
 ) -> dict[str, list[FollowUp]]:
     """The pending follow-ups to work on, in three lists: overdue, today, upcoming."""
-    start, end = today_bounds(now)
-    horizon = end + datetime.timedelta(days=upcoming_days)
-    pending = pending_followups().order_by("due_at", "id")
     return {
-        "overdue": list(pending.filter(due_at__lt=start)[:limit]),
-        "today": list(pending.filter(due_at__gte=start, due_at__lt=end)[:limit]),
-        "upcoming": list(pending.filter(due_at__gte=end, due_at__lt=horizon)[:limit]),
+        section: list(followup_section(section, now, upcoming_days)[:limit])
+        for section in QUEUE_SECTIONS
     }
 
 

@@ -128,6 +128,39 @@ def followup_create_respond(*, outreach) -> FollowUp:
     )
 
 
+def followup_schedule_next_attempt(*, outreach) -> tuple[FollowUp | None, bool]:
+    """No response yet: make sure the next attempt of following up is scheduled.
+
+    An attempt still pending is that next attempt (it keeps its due date); otherwise the attempt
+    after the last one is scheduled, due after the follow-up delay, unless the last attempt
+    (LAST_ATTEMPT) is behind. Answers the pending attempt (None when none is left) and whether
+    it was scheduled now.
+    """
+    attempts = list(
+        FollowUp.objects.filter(outreach_id=outreach.pk, kind=FollowUpKind.FOLLOW_UP)
+        .exclude(status=FollowUpStatus.CANCELED)
+        .order_by("-attempt_no", "-id")
+        .only("id", "attempt_no", "status", "due_at", "title")
+    )
+    pending = next((f for f in attempts if f.status == FollowUpStatus.PENDING), None)
+    if pending is not None:
+        return pending, False
+    last = attempts[0].attempt_no if attempts else 0
+    if last >= LAST_ATTEMPT:
+        return None, False
+    followup = FollowUp.objects.create(
+        workspace_id=outreach.workspace_id,
+        outreach=outreach,
+        person=outreach.person,
+        job=outreach.job,
+        kind=FollowUpKind.FOLLOW_UP,
+        title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
+        attempt_no=last + 1,
+        due_at=due_after(timezone.now()),
+    )
+    return followup, True
+
+
 def followups_cancel_open(*, outreach_ids: list[int]) -> int:
     """Cancel the pending follow-ups of these outreaches in one UPDATE."""
     now = timezone.now()

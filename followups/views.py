@@ -2,17 +2,23 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
 
+from core.dashboard.pagination import paginate
 from core.errors import DomainError
+from outreach.choices import Outcome
 from outreach.models import Outreach
-from outreach.selectors import stale_outreaches
-from outreach.services.outreaches import outreach_update
+from outreach.selectors import stale_outreaches, stale_outreaches_queryset
+from outreach.services import outcomes
 
 from . import selectors, services
-from .forms import FollowUpStatusForm, LogOutcomeForm, StaleHoursForm
+from .forms import OUTCOME_CHOICE_LABELS, FollowUpStatusForm, LogOutcomeForm, StaleHoursForm
 from .models import FollowUp
 
 STATUS_DONE_MESSAGES = {"done": "Done", "skipped": "Skipped", "pending": "Reopened"}
@@ -21,25 +27,29 @@ STATUS_DONE_MESSAGES = {"done": "Done", "skipped": "Skipped", "pending": "Reopen
 QUEUE_ROWS = 25
 
 
+def _stale_hours(request: HttpRequest) -> int:
+    """The `hours` asked for, else STALE_AFTER_HOURS (a bad value is warned about)."""
+    hours_form = StaleHoursForm(request.GET)
+    if hours_form.is_valid():
+        return hours_form.cleaned_data["hours"] or settings.STALE_AFTER_HOURS
+    messages.warning(request, f"hours: {' '.join(hours_form.errors['hours'])}")
+    return settings.STALE_AFTER_HOURS
+
+
 def followup_queue(request: HttpRequest) -> HttpResponse:
     """Pending follow-ups, oldest due first, in three sections with their full counts."""
     queue = selectors.followup_queue(limit=QUEUE_ROWS)
     counts = selectors.followup_due_counts()
-    hours_form = StaleHoursForm(request.GET)
-    hours = settings.STALE_AFTER_HOURS
-    if hours_form.is_valid():
-        hours = hours_form.cleaned_data["hours"] or hours
-    else:
-        messages.warning(request, f"hours: {' '.join(hours_form.errors['hours'])}")
+    hours = _stale_hours(request)
     stale, stale_count = stale_outreaches(hours=hours, limit=QUEUE_ROWS)
+    headings = selectors.QUEUE_SECTIONS
     return render(
         request,
         "followups/queue.html",
         {
-            "overdue": ("overdue", "Overdue", queue["overdue"], counts["overdue"]),
+            "overdue": ("overdue", headings["overdue"], queue["overdue"], counts["overdue"]),
             "sections": [
-                ("today", "Due today", queue["today"], counts["today"]),
-                ("upcoming", "Next 7 days", queue["upcoming"], counts["upcoming"]),
+                (key, headings[key], queue[key], counts[key]) for key in ("today", "upcoming")
             ],
             "total": sum(counts.values()),
             "stale": stale,
@@ -47,6 +57,31 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
             "stale_hours": hours,
             "outcome_form": LogOutcomeForm(),
         },
+    )
+
+
+@require_GET
+def followup_section_list(request: HttpRequest, section: str) -> HttpResponse:
+    """Every follow-up of one section of the queue, a page at a time."""
+    if section not in selectors.QUEUE_SECTIONS:
+        raise Http404("No such part of the follow-up queue.")
+    page = paginate(request, selectors.followup_section(section), default_per=50)
+    return render(
+        request,
+        "followups/section_list.html",
+        {"key": section, "heading": selectors.QUEUE_SECTIONS[section], "page": page},
+    )
+
+
+@require_GET
+def stale_list(request: HttpRequest) -> HttpResponse:
+    """Every stale outreach, oldest first, a page at a time, each with its outcome to log."""
+    hours = _stale_hours(request)
+    page = paginate(request, stale_outreaches_queryset(hours=hours), default_per=50)
+    return render(
+        request,
+        "followups/stale_list.html",
+        {"page": page, "stale_hours": hours, "outcome_form": LogOutcomeForm()},
     )
 
 
@@ -64,23 +99,46 @@ def followup_set_status(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, exc.message)
         else:
             messages.success(request, f"{STATUS_DONE_MESSAGES[status]}: {followup.title}.")
-    return redirect("followups:queue")
+    return redirect(_back(request))
+
+
+def _back(request: HttpRequest) -> str:
+    """Where the form was (the queue or the full stale list), else the queue."""
+    back = request.POST.get("next", "")
+    if back and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return reverse("followups:queue")
 
 
 @require_POST
 def outreach_log_outcome(request: HttpRequest, pk: int) -> HttpResponse:
-    """Record the outcome of a stale outreach straight from the queue."""
+    """Record the outcome of a stale outreach straight from the queue; it leaves the list."""
     outreach = get_object_or_404(Outreach.objects.select_related("person"), pk=pk)
     form = LogOutcomeForm(request.POST)
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["outcome"]))
-        return redirect("followups:queue")
+        return redirect(_back(request))
     outcome = form.cleaned_data["outcome"]
     try:
-        outreach_update(outreach=outreach, actor=request.user, outcome=outcome)
+        logged = outcomes.outreach_log_outcome(
+            outreach=outreach, outcome=outcome, actor=request.user
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
         who = outreach.person or outreach.public_id
-        messages.success(request, f"Logged “{outcome.replace('_', ' ')}” for {who}.")
-    return redirect("followups:queue")
+        label = OUTCOME_CHOICE_LABELS[outcome].split(":")[0].lower()
+        messages.success(request, f"Logged “{label}” for {who}.{_next_attempt_note(logged)}")
+    return redirect(_back(request))
+
+
+def _next_attempt_note(logged) -> str:
+    if logged.outreach.outcome != Outcome.NO_RESPONSE:
+        return ""
+    attempt = logged.next_attempt
+    if attempt is None:
+        return " That was the last attempt of following up."
+    due = date_format(timezone.localtime(attempt.due_at), "D M j")
+    if logged.scheduled:
+        return f" Follow-up attempt {attempt.attempt_no} is due {due}."
+    return f" Follow-up attempt {attempt.attempt_no} stays due {due}."
