@@ -18,3 +18,17 @@ class Strength(models.TextChoices):
 
 # The statuses a reply leaves a person in (a "no" is a reply too).
 REPLIED_STATUSES = (PersonStatus.REPLIED, PersonStatus.INTERESTED, PersonStatus.NOT_INTERESTED)
+
+
+class ImportMode(models.TextChoices):
+    """What an import does to a person already here (matched by email, then LinkedIn URL)."""
+
+    CREATE_ONLY = "create_only", "Create only: leave people already here as they are"
+    FILL_EMPTY = "fill_empty", "Update empty fields only: add what is missing, change nothing"
+    OVERWRITE = "overwrite", "Overwrite: the file's values replace what is here"
+
+
+class ImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    IMPORTED = "imported", "Imported"
+    UNDONE = "undone", "Undone"

@@ -4,6 +4,7 @@ from django import forms
 
 from workspaces.selectors import members_in_scope
 
+from .choices import ImportMode
 from .models import Company, Person
 from .normalize import (
     InvalidContactDetail,
@@ -88,7 +89,12 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
+MODE_HELP = "What happens to people already here, matched by email, then by LinkedIn URL."
+
+
 class PersonImportForm(forms.Form):
+    """The file to import and, at first, the mode; the preview shows what importing it does."""
+
     file = forms.FileField(
         label="CSV file",
         help_text=(
@@ -96,6 +102,14 @@ class PersonImportForm(forms.Form):
             "company_domain, email, phone, linkedin_url, facebook_url, status, strength."
         ),
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+    mode = forms.ChoiceField(
+        label="People already here",
+        choices=ImportMode.choices,
+        initial=ImportMode.FILL_EMPTY,
+        required=False,
+        widget=forms.RadioSelect,
+        help_text=MODE_HELP,
     )
     skip_invalid = forms.BooleanField(
         required=False,
@@ -110,3 +124,23 @@ class PersonImportForm(forms.Form):
                 f"The file is {upload.size // 1024:,} KB; at most {MAX_IMPORT_BYTES // 1024:,} KB."
             )
         return upload
+
+    def clean_mode(self):
+        return self.cleaned_data.get("mode") or ImportMode.FILL_EMPTY
+
+
+class ImportChoicesForm(forms.Form):
+    """The choices made on a preview: they change the preview, then the import."""
+
+    mode = forms.ChoiceField(
+        label="People already here",
+        choices=ImportMode.choices,
+        widget=forms.RadioSelect,
+        help_text=MODE_HELP,
+    )
+    accept_name_changes = forms.BooleanField(
+        required=False,
+        label="Also update people whose name differs from the file's",
+        help_text="Otherwise a row that matches someone of another name leaves them as they are.",
+    )
+    skip_invalid = PersonImportForm.base_fields["skip_invalid"]

@@ -6,7 +6,7 @@ from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
 from core.scoping import WorkspaceManager
 
-from .choices import PersonStatus, Strength
+from .choices import ImportMode, ImportStatus, PersonStatus, Strength
 
 
 class Company(PublicIdMixin, models.Model):
@@ -111,3 +111,38 @@ class Person(PublicIdMixin, models.Model):
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
+
+
+class PeopleImport(models.Model):
+    """One CSV file of people: held between its preview and its import, then what undoing the
+    import needs (the people and companies it created, the fields it changed with their
+    values before and after)."""
+
+    workspace = workspace_field(db_index=False)  # Meta's index leads with it
+    file_name = models.CharField(max_length=255, blank=True, default="")
+    # The file's text until it is imported (the preview and the import read the same rows).
+    text = models.TextField(blank=True, default="")
+    mode = models.CharField(
+        max_length=20, choices=ImportMode.choices, default=ImportMode.FILL_EMPTY
+    )
+    status = models.CharField(
+        max_length=20, choices=ImportStatus.choices, default=ImportStatus.PREVIEWED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    counts = models.JSONField(default=dict, blank=True)
+    # {"people": [ids created], "companies": [ids created],
+    #  "updated": {person id: {field: [before, after]}}, "domains": {company id: [before, after]}}
+    undo = models.JSONField(default=dict, blank=True)
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "status", "id"], name="import_ws_status_idx")]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name or 'a file'} ({self.get_status_display().lower()})"

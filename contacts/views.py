@@ -3,16 +3,27 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
-from core.dashboard.views import FilteredListView, object_form_page
+from core.dashboard.views import FilteredListView, is_htmx_partial, object_form_page
+from core.errors import DomainError
 from outreach.selectors import outreach_list_queryset
 
 from . import services
-from .csv_import import COLUMNS, people_import_csv
+from .choices import ImportStatus
+from .csv_import import (
+    COLUMNS,
+    latest_import,
+    people_import_csv,
+    people_import_plan,
+    people_import_preview,
+    people_import_run,
+    people_import_undo,
+)
 from .filters import CompanyFilterSet, PersonFilterSet
-from .forms import CompanyForm, PersonForm, PersonImportForm
-from .models import Company, Person
+from .forms import CompanyForm, ImportChoicesForm, PersonForm, PersonImportForm
+from .models import Company, PeopleImport, Person
 
 RELATED_ROWS = 50
 PEOPLE_ROWS = 12
@@ -151,36 +162,135 @@ def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def person_import(request: HttpRequest) -> HttpResponse:
-    """Upload a CSV of people; answer with the per-row report."""
+    """Upload a CSV of people and see its preview: what importing it would do, row by row.
+    A file posted without asking for a preview is imported at once, with the mode given."""
+    form = PersonImportForm(request.POST or None, request.FILES or None)
     report = None
     if request.method == "POST":
-        form = PersonImportForm(request.POST, request.FILES)
-        if form.is_valid():
-            report = people_import_csv(
-                file=form.cleaned_data["file"],
-                actor=request.user,
-                skip_invalid=form.cleaned_data["skip_invalid"],
-            )
-            if report.error:
-                form.add_error("file", report.error)
-                report = None
-            elif report.committed:
-                messages.success(
-                    request,
-                    f"Imported: {report.created} created, {report.updated} updated"
-                    + (f", {report.rejected} rejected." if report.rejected else "."),
-                )
+        if not form.is_valid():
+            return _import_page(request, form=form, status=400)
+        upload = form.cleaned_data["file"]
+        options = {"file": upload, "actor": request.user, "mode": form.cleaned_data["mode"]}
+        options["file_name"] = upload.name or ""
+        try:
+            if "preview" in request.POST:
+                report = people_import_preview(**options)
             else:
-                messages.error(
-                    request,
-                    f"Nothing was imported: {report.rejected} row"
-                    f"{'s' if report.rejected != 1 else ''} rejected. Fix the file, or tick "
-                    "“Import the valid rows” to skip them.",
+                report = people_import_csv(
+                    **options, skip_invalid=form.cleaned_data["skip_invalid"]
                 )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+            return _import_page(request, form=form, status=exc.status_code)
+        if report.error:
+            form.add_error("file", report.error)
+            return _import_page(request, form=form, status=400)
+        if report.previewed:
+            choices = ImportChoicesForm(initial={"mode": report.mode})
+            return _import_page(request, report=report, choices=choices)
+        _import_message(request, report)
+    return _import_page(request, form=form, report=report)
+
+
+def person_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    """The preview of a kept file with other choices: htmx swaps the plan in place; without
+    JavaScript the whole page answers."""
+    people_import = get_object_or_404(PeopleImport, pk=pk, status=ImportStatus.PREVIEWED)
+    if request.method != "POST":
+        choices = ImportChoicesForm(initial={"mode": people_import.mode})
+        report = people_import_plan(
+            people_import=people_import, actor=request.user, mode=people_import.mode
+        )
+        return _import_page(request, report=report, choices=choices)
+    choices = ImportChoicesForm(request.POST)
+    if not choices.is_valid():
+        report = people_import_plan(
+            people_import=people_import, actor=request.user, mode=people_import.mode
+        )
+        return _import_page(request, report=report, choices=choices, status=400)
+    report = people_import_plan(
+        people_import=people_import, actor=request.user, **choices.cleaned_data
+    )
+    if is_htmx_partial(request, "import-plan"):
+        return render(request, "contacts/_import_plan.html", {"report": report})
+    return _import_page(request, report=report, choices=choices)
+
+
+@require_POST
+def person_import_run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Import a previewed file with the choices made on its preview."""
+    people_import = get_object_or_404(PeopleImport, pk=pk)
+    choices = ImportChoicesForm(request.POST)
+    if not choices.is_valid():
+        report = people_import_plan(
+            people_import=people_import, actor=request.user, mode=people_import.mode
+        )
+        return _import_page(request, report=report, choices=choices, status=400)
+    try:
+        report = people_import_run(
+            people_import=people_import, actor=request.user, **choices.cleaned_data
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("contacts:person-import")
+    _import_message(request, report)
+    if not report.committed:  # rejected rows: the preview again, with what to do about them
+        report.previewed = True
+        return _import_page(request, report=report, choices=choices)
+    return _import_page(request, report=report)
+
+
+@require_POST
+def person_import_undo(request: HttpRequest, pk: int) -> HttpResponse:
+    """Undo an import, or say why it cannot be undone."""
+    people_import = get_object_or_404(PeopleImport, pk=pk)
+    try:
+        result = people_import_undo(people_import=people_import, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
     else:
-        form = PersonImportForm()
+        companies = result.companies_removed
+        messages.success(
+            request,
+            f"Import undone: {result.removed} {pluralize_people(result.removed)} removed, "
+            f"{result.restored} put back as they were"
+            + (
+                f", {companies} compan{'y' if companies == 1 else 'ies'} removed."
+                if companies
+                else "."
+            ),
+        )
+    return redirect("contacts:person-import")
+
+
+def pluralize_people(count: int) -> str:
+    return "person" if count == 1 else "people"
+
+
+def _import_message(request: HttpRequest, report) -> None:
+    if report.committed:
+        messages.success(request, f"Imported: {report.summary()}.")
+    else:
+        rows = f"{report.rejected} row{'s' if report.rejected != 1 else ''}"
+        messages.error(
+            request,
+            f"Nothing was imported: {rows} rejected. Fix the file, or tick "
+            "“Import the valid rows” to skip them.",
+        )
+
+
+def _import_page(
+    request: HttpRequest, *, form=None, report=None, choices=None, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "contacts/person_import.html",
-        {"form": form, "report": report, "columns": COLUMNS},
+        {
+            "form": form or PersonImportForm(),
+            "report": report,
+            "choices": choices,
+            "columns": COLUMNS,
+            "last_import": latest_import(),
+        },
+        status=status,
     )
