@@ -27,7 +27,7 @@ def test_home_shows_charts_and_numbers(dash):
 
     html = dash.get("/").content.decode()
 
-    assert html.count('<svg class="chart"') == 4
+    assert html.count('<figure class="chart') == 4
     assert "Ready: 2" in html  # funnel bar description
     assert "LinkedIn · Positive: 1" in html  # outcome segment
     assert "Founders: 50 % (1/2)" in html  # reply rate bar
