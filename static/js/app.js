@@ -10,6 +10,17 @@
     }
   });
 
+  // On narrow screens the navigation is a row that scrolls sideways: show the current page's
+  // link in it rather than the first ones.
+  document.addEventListener("DOMContentLoaded", function () {
+    var nav = document.querySelector(".nav");
+    var current = nav && nav.querySelector('a[aria-current="page"]');
+    if (!current || nav.scrollWidth <= nav.clientWidth) return;
+    var offset = current.getBoundingClientRect().left - nav.getBoundingClientRect().left;
+    var left = nav.scrollLeft + offset - (nav.clientWidth - current.offsetWidth) / 2;
+    nav.scrollLeft = Math.max(0, left);
+  });
+
   // Buttons and forms with data-confirm ask before submitting.
   document.addEventListener("submit", function (event) {
     var submitter = event.submitter;
