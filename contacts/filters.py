@@ -12,7 +12,9 @@ from .models import Company, Person
 class CompanyFilterSet(FilterSet):
     owner = PublicIdFilter(field_name="owner_id", prefix=PREFIXES["user"])
     domain = django_filters.CharFilter(field_name="domain", lookup_expr="iexact")
-    q = django_filters.CharFilter(method="search", max_length=200)
+    q = django_filters.CharFilter(
+        method="search", max_length=200, help_text="Search names and domains."
+    )
 
     class Meta:
         model = Company
@@ -27,7 +29,9 @@ class PersonFilterSet(FilterSet):
     status = EnumFilter(choices=PersonStatus.choices)
     strength = EnumFilter(choices=Strength.choices)
     email = django_filters.CharFilter(field_name="email", lookup_expr="iexact")
-    q = django_filters.CharFilter(method="search", max_length=200)
+    q = django_filters.CharFilter(
+        method="search", max_length=200, help_text="Search names, emails and company names."
+    )
 
     class Meta:
         model = Person

@@ -1,5 +1,6 @@
 from datetime import datetime, time, timedelta
 
+import django_filters
 from django.utils import timezone
 
 from core.filters import EnumFilter, FilterSet, PublicIdFilter
@@ -20,6 +21,9 @@ class FollowUpFilterSet(FilterSet):
         method="filter_due",
         help_text="Pending follow-ups due today, overdue (before today) or upcoming (after "
         "today), soonest first.",
+    )
+    q = django_filters.CharFilter(
+        field_name="title", lookup_expr="icontains", max_length=200, help_text="Search titles."
     )
 
     class Meta:

@@ -1,5 +1,8 @@
 import django_filters
+from django.db.models import Q
 
+from contacts.models import Company
+from core.expressions import InSubquery
 from core.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 
@@ -12,9 +15,16 @@ class JobFilterSet(FilterSet):
     stage = EnumFilter(choices=JobStage.choices)
     archived = BooleanFilter()
     heat = django_filters.NumberFilter(field_name="heat")
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains", max_length=200)
+    q = django_filters.CharFilter(
+        method="search", max_length=200, help_text="Search titles and company names."
+    )
     dormant_candidate = BooleanFilter(help_text="Only jobs that look dormant (or only others).")
 
     class Meta:
         model = Job
         fields: list[str] = []
+
+    def search(self, queryset, name, value):
+        """Title or company name (the matching companies first, as the people search does)."""
+        companies = Company.objects.filter(name__icontains=value).order_by().values("pk")
+        return queryset.filter(Q(title__icontains=value) | InSubquery("company_id", companies))

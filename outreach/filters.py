@@ -7,7 +7,7 @@ from core.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 
 from .choices import Channel, DeliveryStatus, Outcome, OutreachType, PipelineState
-from .models import Outreach, Sequence
+from .models import Outreach, Sequence, Tag
 
 # `sort` values of the REST contract and the columns they order by: company, sequence and owner
 # names are copied onto the outreach (Outreach.sort_*), so each sort reads one index of its table.
@@ -97,7 +97,20 @@ def ordering(sort: str, direction: str) -> list:
 
 class SequenceFilterSet(FilterSet):
     active = BooleanFilter(help_text="true or false.")
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", max_length=200, help_text="Search names."
+    )
 
     class Meta:
         model = Sequence
+        fields: list[str] = []
+
+
+class TagFilterSet(FilterSet):
+    q = django_filters.CharFilter(
+        field_name="name", lookup_expr="icontains", max_length=200, help_text="Search names."
+    )
+
+    class Meta:
+        model = Tag
         fields: list[str] = []

@@ -8,7 +8,7 @@ from core.api.viewsets import ServiceModelViewSet
 from core.dry_run import maybe_rolled_back
 from core.public_ids import PREFIXES, format_public_id
 
-from ..filters import OutreachFilterSet, SequenceFilterSet
+from ..filters import OutreachFilterSet, SequenceFilterSet, TagFilterSet
 from ..models import Outreach, Sequence, Tag
 from ..services.batches import outreaches_batch_assign_sequence
 from ..services.enrichment import outreaches_batch_start_enrichment
@@ -244,6 +244,7 @@ class TagViewSet(ServiceModelViewSet):
 
     queryset = Tag.objects.order_by("name")
     serializer_class = TagSerializer
+    filterset_class = TagFilterSet
     lookup_field = "name"
     lookup_url_kwarg = "name"
 

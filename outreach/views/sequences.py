@@ -3,7 +3,6 @@
 import copy
 from urllib.parse import urlencode
 
-import django_filters
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -20,14 +19,8 @@ from ..models import Sequence
 from ..services import sequences as service
 
 
-class SequenceListFilterSet(SequenceFilterSet):
-    """The API's sequence filters, plus a name search for the page's search box."""
-
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", max_length=200)
-
-
 class SequenceListView(FilteredListView):
-    filterset_class = SequenceListFilterSet
+    filterset_class = SequenceFilterSet
     template_name = "sequences/list.html"
     title = "Sequences"
 

@@ -8,7 +8,7 @@ from core.api.viewsets import PublicIdLookupMixin
 from core.public_ids import PREFIXES
 from core.scoping import current_workspace_id
 
-from ..filters import AuditFilterSet
+from ..filters import AuditFilterSet, MemberFilterSet
 from ..models import AuditEntry
 from ..roles import Permission, require
 from ..selectors import audit_entries, members, membership_of
@@ -25,7 +25,7 @@ class UserViewSet(
 
     serializer_class = UserSerializer
     public_id_prefix = PREFIXES["user"]
-    filterset_fields: list[str] = []
+    filterset_class = MemberFilterSet
     queryset = get_user_model().objects.none()  # the schema's model; see get_queryset
 
     def get_queryset(self):
