@@ -1,6 +1,8 @@
 """The outreach list's batch bar (assign a sequence, start enrichment) and the progress bar of
 the enrichment batch it started."""
 
+import json
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -66,6 +68,11 @@ class OutreachBatchView(BulkActionView):
         return redirect(back)
 
 
+# Fired (HX-Trigger) by a progress answer when more of the batch is done than the bar showed:
+# the outreach list's results block refreshes itself on it, so rows and counts follow.
+ROWS_CHANGED_EVENT = "outreach-rows-changed"
+
+
 @require_GET
 def enrichment_progress(request: HttpRequest, batch_id: str) -> HttpResponse:
     """The progress bar of a running enrichment batch, polled by htmx until it is done."""
@@ -74,6 +81,17 @@ def enrichment_progress(request: HttpRequest, batch_id: str) -> HttpResponse:
     if batch is None:
         raise Http404("No such enrichment batch.")
     response = render(request, "outreach/_enrichment_progress.html", {"batch": batch})
+    seen = request.GET.get("seen", "")
+    if seen.isdigit() and int(seen) != batch.done:
+        response["HX-Trigger"] = json.dumps(
+            {
+                ROWS_CHANGED_EVENT: {
+                    "batch": batch.public_id,
+                    "done": batch.done,
+                    "finished": batch.is_done,
+                }
+            }
+        )
     if batch.is_done:
         # htmx stops polling when answered 286.
         response.status_code = 286

@@ -105,7 +105,51 @@
     }
   });
 
-  function init() {
+  // --- live rows: an enrichment batch's progress refreshes the outreach rows in place ----------
+  // The progress answer fires "outreach-rows-changed" (an HX-Trigger header) when more of the
+  // batch is done; the results block then asks for itself again. Rows checked before such a
+  // refresh stay checked, so a selection in progress survives it.
+  var LIVE_EVENT = "outreach-rows-changed";
+  var keptSelection = null;
+
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var config = event.detail.requestConfig;
+    var trigger = config && config.triggeringEvent;
+    if (!trigger || trigger.type !== LIVE_EVENT) return;
+    var root = event.detail.elt;
+    if (!root.classList || !root.classList.contains("js-selection")) return;
+    var all = document.getElementById("all-matching");
+    keptSelection = {
+      ids: Array.prototype.map.call(root.querySelectorAll("input.js-row-check:checked"), function (box) {
+        return box.value;
+      }),
+      all: Boolean(all && all.checked),
+    };
+  });
+
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (!event.detail.successful && event.detail.elt === document.querySelector(".js-selection")) {
+      keptSelection = null;
+    }
+  });
+
+  function restoreSelection(root) {
+    if (!keptSelection) return;
+    var kept = keptSelection;
+    keptSelection = null;
+    root.querySelectorAll("input.js-row-check").forEach(function (box) {
+      if (kept.all || kept.ids.indexOf(box.value) !== -1) box.checked = true;
+    });
+    var all = document.getElementById("all-matching");
+    if (all && kept.all) all.checked = true;
+  }
+
+  function init(event) {
+    // Other blocks (the progress bar) settle too: only the new results take the selection back.
+    var settled = event && event.target;
+    if (settled && settled.classList && settled.classList.contains("js-selection")) {
+      restoreSelection(settled);
+    }
     document.querySelectorAll(".js-selection").forEach(refresh);
   }
   document.addEventListener("DOMContentLoaded", init);
