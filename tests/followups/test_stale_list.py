@@ -135,9 +135,7 @@ def test_the_default_choice_is_no_response_and_says_what_it_does(dash):
 
 
 def test_the_stale_list_says_how_many_more_and_links_to_all(dash):
-    rows = [
-        OutreachFactory(sent_at=DAYS_AGO - datetime.timedelta(minutes=i)) for i in range(27)
-    ]
+    rows = [OutreachFactory(sent_at=DAYS_AGO - datetime.timedelta(minutes=i)) for i in range(27)]
     html = dash.get("/followups/").content.decode()
     assert len(stale_ids(html)) == 25
     assert "Showing the 25 oldest of 27." in html
