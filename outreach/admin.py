@@ -15,6 +15,7 @@ from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 
 from .choices import DeliveryStatus, PipelineState
+from .forms import transition_label
 from .models import (
     MAX_SEQUENCE_STEPS,
     Outreach,
@@ -59,9 +60,7 @@ def _transition_action(name: str):
         modeladmin.run_transition(request, queryset, spec)
 
     action.__name__ = name
-    description = (
-        f"{name.replace('_', ' ').capitalize()} ({spec.describe_sources()} → '{spec.target}')"
-    )
+    description = f"{transition_label(name)} ({spec.describe_sources()} → '{spec.target}')"
     return admin.action(description=description, permissions=["change"])(action)
 
 
@@ -176,7 +175,7 @@ class OutreachAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, 
     @admin.display(description="owner")
     def owner(self, obj) -> str:
         owner = obj.company.owner if obj.company_id else None
-        return owner.get_username() if owner else "-"
+        return (owner.get_full_name() or owner.get_username()) if owner else "-"
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -195,18 +194,20 @@ class OutreachAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, 
 
     def run_transition(self, request, queryset, spec: TransitionSpec) -> None:
         """Run one transition on the selected outreaches and say what moved and what not."""
+        label = transition_label(spec.name)
         ids = list(queryset.order_by("pk").values_list("pk", flat=True)[: batch_limit() + 1])
         try:
             result = outreaches_batch_apply(
                 ids=ids, name=spec.name, actor=request.user, metadata=ADMIN_METADATA
             )
         except DomainError as exc:
-            self.message_user(request, f"{spec.name}: {exc.message}", messages.ERROR)
+            self.message_user(request, f"{label}: {exc.message}", messages.ERROR)
             return
         moved = result.success_count
         self.message_user(
             request,
-            f"{spec.name}: {moved} outreach(es) moved to '{spec.target}'.",
+            f"{label}: {moved} outreach{'' if moved == 1 else 'es'} moved to "
+            f"{PipelineState(spec.target).label}.",
             messages.SUCCESS if moved else messages.INFO,
         )
         skipped: dict[str, list[str]] = defaultdict(list)
@@ -218,9 +219,7 @@ class OutreachAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, 
                 f"{len(ids)} because {reason.rstrip('.')} ({_examples(ids)})"
                 for reason, ids in skipped.items()
             )
-            self.message_user(
-                request, f"{spec.name}: {total} skipped: {reasons}.", messages.WARNING
-            )
+            self.message_user(request, f"{label}: {total} skipped: {reasons}.", messages.WARNING)
 
 
 def _examples(ids: list[str]) -> str:

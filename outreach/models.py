@@ -295,6 +295,16 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
         return self.public_id
 
     @property
+    def title(self) -> str:
+        """What the pages call this outreach: its person, else its channel and company (load
+        `person` and `company` with it)."""
+        if self.person_id is not None and (self.person.full_name or self.person.email):
+            return self.person.full_name or self.person.email
+        channel = self.get_channel_display() if self.channel else ""
+        kind = f"{channel} outreach" if channel else "Outreach"
+        return f"{kind} to {self.company.name}" if self.company_id else kind
+
+    @property
     def owner_pk(self) -> int | None:
         """The owner is the company's owner (load `company` with the outreach)."""
         return self.company.owner_id if self.company_id else None

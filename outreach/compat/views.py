@@ -31,7 +31,7 @@ from .serializers import (
 # nothing here.
 CLIENT_KEYS = (API_KEY_FIELD, "id_account", "promiscuous", "backtrace")
 SUCCESS = "success"
-TAG = "massprospecting-compatible"
+TAG = "MassProspecting-compatible API"
 
 
 def read_fields(request) -> dict:

@@ -76,8 +76,8 @@ def test_start_enrichment_moves_the_eligible_writes_history_and_reports_the_rest
     assert ready.current_state == "ready"
     assert not ready.transitions.exists()
     assert messages_of(response) == [
-        "start_enrichment: 3 outreach(es) moved to 'enrichment'.",
-        "start_enrichment: 1 skipped: 1 because state is 'ready'; start_enrichment needs "
+        "Start enrichment: 3 outreaches moved to Enrichment.",
+        "Start enrichment: 1 skipped: 1 because state is 'ready'; start_enrichment needs "
         f"'new' or 'not_available' ({ready.public_id}).",
     ]
 
@@ -92,7 +92,7 @@ def test_select_all_runs_the_action_on_every_matching_outreach(admin_client):
         follow=True,
     )
 
-    assert messages_of(response) == ["complete_enrichment: 3 outreach(es) moved to 'ready'."]
+    assert messages_of(response) == ["Complete enrichment: 3 outreaches moved to Ready."]
     assert Outreach.objects.filter(current_state="ready").count() == 3
     assert OutreachTransition.objects.filter(outreach__in=matching).count() == 3
 
@@ -104,8 +104,8 @@ def test_skipped_reasons_are_grouped_with_a_few_example_ids(admin_client):
 
     ids = [o.public_id for o in waiting]
     assert messages_of(response) == [
-        "wait: 0 outreach(es) moved to 'waiting'.",
-        "wait: 5 skipped: 5 because state is 'waiting'; wait needs 'starting' "
+        "Wait for reply: 0 outreaches moved to Waiting.",
+        "Wait for reply: 5 skipped: 5 because state is 'waiting'; wait needs 'starting' "
         f"({', '.join(ids[:3])} and 2 more).",
     ]
 
@@ -117,7 +117,7 @@ def test_a_selection_over_the_batch_cap_is_refused_as_everywhere(admin_client, s
     response = run_action(admin_client, "start_enrichment", outreaches)
 
     assert messages_of(response) == [
-        "start_enrichment: At most 2 ids per request; 3 given.",
+        "Start enrichment: At most 2 ids per request; 3 given.",
     ]
     assert not OutreachTransition.objects.exists()
 
@@ -128,7 +128,7 @@ def test_a_selection_at_the_batch_cap_runs(admin_client, settings):
 
     response = run_action(admin_client, "start_enrichment", outreaches)
 
-    assert messages_of(response) == ["start_enrichment: 2 outreach(es) moved to 'enrichment'."]
+    assert messages_of(response) == ["Start enrichment: 2 outreaches moved to Enrichment."]
     assert OutreachTransition.objects.count() == 2
 
 
@@ -147,8 +147,8 @@ def test_start_checks_its_conditions_per_outreach_and_says_why(admin_client, adm
     assert Outreach.objects.get(pk=fresh.pk).current_state == "new"
     assert OutreachTransition.objects.count() == 1
     assert messages_of(response) == [
-        "start: 1 outreach(es) moved to 'starting'.",
-        "start: 2 skipped: "
+        "Start: 1 outreach moved to Starting.",
+        "Start: 2 skipped: "
         "1 because Cannot start from 'ready' to 'starting': it needs approved=true "
         f"({unapproved.public_id}); "
         "1 because Cannot start from 'new' to 'starting': start only moves 'ready' to "

@@ -795,7 +795,7 @@ def test_openapi_documents_the_compat_endpoints(api):
             item = schema["paths"][f"{prefix}{endpoint}"]
             assert set(item) == {"post"}
             operation = item["post"]
-            assert operation["tags"] == ["massprospecting-compatible"]
+            assert operation["tags"] == ["MassProspecting-compatible API"]
             responses = operation["responses"]
             ok = responses["200"]["content"]["application/json"]["schema"]["$ref"]
             assert ok.endswith(f"/{success}")
