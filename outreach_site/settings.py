@@ -283,30 +283,6 @@ SPECTACULAR_SETTINGS = {
         "or a dashboard session (with CSRF)."
     ),
     "VERSION": "1.0.0",
-    # The sections of the docs, in the order people look for them.
-    "TAGS": [
-        {
-            "name": "outreaches",
-            "description": "Outreaches: filter, page, change, move through "
-            "the pipeline, one at a time or in batches.",
-        },
-        {"name": "people", "description": "People you reach out to."},
-        {"name": "companies", "description": "Companies, their domains and owners."},
-        {"name": "jobs", "description": "Open roles at companies, with their heat."},
-        {"name": "sequences", "description": "Sequences of steps outreaches follow."},
-        {"name": "tags", "description": "Tags, named by their name."},
-        {"name": "followups", "description": "Follow-ups and their queue."},
-        {"name": "enrichment_batches", "description": "The progress of enrichment batches."},
-        {"name": "users", "description": "The members of your workspace (owner ids)."},
-        {"name": "audit", "description": "Who changed what, and when."},
-        {"name": "webhooks", "description": "Endpoints that receive signed events."},
-        {
-            "name": "MassProspecting-compatible API",
-            "description": "For MassProspecting's client: `/ajax/outreach/*.json` and "
-            "`/api1.0/outreach/*.json` answer as its own server does, with `api_key` in the "
-            "body.",
-        },
-    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGERUI_DIST": "SIDECAR",
@@ -351,6 +327,11 @@ ENRICHMENT_MIN_CONFIDENCE = float(os.environ.get("ENRICHMENT_MIN_CONFIDENCE", "0
 # a receiver may take to answer before the attempt counts as failed.
 WEBHOOKS_ALLOW_PRIVATE = env_bool("WEBHOOKS_ALLOW_PRIVATE", False)
 WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"))
+
+# Secrets stored in the database (mailbox passwords, webhook secrets, DKIM keys) are encrypted
+# with keys derived from SECRETS_KEY (core/crypto.py). Development derives it from SECRET_KEY;
+# with DEBUG off it must be set, or a system check stops the start.
+SECRETS_KEY = os.environ.get("SECRETS_KEY", "") or (SECRET_KEY if DEBUG else "")
 
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.
