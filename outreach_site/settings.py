@@ -283,6 +283,30 @@ SPECTACULAR_SETTINGS = {
         "or a dashboard session (with CSRF)."
     ),
     "VERSION": "1.0.0",
+    # The sections of the docs, in the order people look for them.
+    "TAGS": [
+        {
+            "name": "outreaches",
+            "description": "Outreaches: filter, page, change, move through "
+            "the pipeline, one at a time or in batches.",
+        },
+        {"name": "people", "description": "People you reach out to."},
+        {"name": "companies", "description": "Companies, their domains and owners."},
+        {"name": "jobs", "description": "Open roles at companies, with their heat."},
+        {"name": "sequences", "description": "Sequences of steps outreaches follow."},
+        {"name": "tags", "description": "Tags, named by their name."},
+        {"name": "followups", "description": "Follow-ups and their queue."},
+        {"name": "enrichment_batches", "description": "The progress of enrichment batches."},
+        {"name": "users", "description": "The members of your workspace (owner ids)."},
+        {"name": "audit", "description": "Who changed what, and when."},
+        {"name": "webhooks", "description": "Endpoints that receive signed events."},
+        {
+            "name": "MassProspecting-compatible API",
+            "description": "For MassProspecting's client: `/ajax/outreach/*.json` and "
+            "`/api1.0/outreach/*.json` answer as its own server does, with `api_key` in the "
+            "body.",
+        },
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGERUI_DIST": "SIDECAR",
