@@ -23,9 +23,9 @@ REPLIED_STATUSES = (PersonStatus.REPLIED, PersonStatus.INTERESTED, PersonStatus.
 class ImportMode(models.TextChoices):
     """What an import does to a person already here (matched by email, then LinkedIn URL)."""
 
-    CREATE_ONLY = "create_only", "Create only: leave people already here as they are"
-    FILL_EMPTY = "fill_empty", "Update empty fields only: add what is missing, change nothing"
-    OVERWRITE = "overwrite", "Overwrite: the file's values replace what is here"
+    CREATE_ONLY = "create_only", "Create only"
+    FILL_EMPTY = "fill_empty", "Update empty fields only"
+    OVERWRITE = "overwrite", "Overwrite"
 
 
 class ImportStatus(models.TextChoices):

@@ -254,7 +254,8 @@ def _parse_row(raw: dict[str, str]) -> dict[str, Any]:
 
 
 def _label(values: dict[str, Any], raw: dict[str, str]) -> str:
-    name = f"{values.get('first_name', '')} {values.get('last_name', '')}".strip()
+    names = values or raw  # a rejected row is named by its cells as they are
+    name = f"{names.get('first_name') or ''} {names.get('last_name') or ''}".strip()[:200]
     fallback = (raw.get("email") or raw.get("linkedin_url") or "").strip()
     return name or values.get("email") or values.get("linkedin_url") or fallback or "(empty)"
 
@@ -507,9 +508,10 @@ def _plan(parsed: list[Parsed], report: ImportReport, *, lock: bool = False) -> 
             continue
         for key in keys:
             first_line[key] = line
-        if match is not None:
-            line_of_person[match.pk] = line
         _plan_row(row, values, match, how, report, plan)
+        # A row naming someone else, left alone, does not speak for the person it matched.
+        if match is not None and not (row.name_differs and row.action == SKIPPED):
+            line_of_person[match.pk] = line
     return plan
 
 

@@ -89,7 +89,11 @@ class PersonForm(forms.ModelForm):
         return cleaned
 
 
-MODE_HELP = "What happens to people already here, matched by email, then by LinkedIn URL."
+MODE_HELP = (
+    "For people already here (matched by email, then LinkedIn URL): create only leaves them as "
+    "they are; update empty fields only adds what they lack; overwrite replaces their values "
+    "with the file's. An empty cell never clears a field."
+)
 
 
 class PersonImportForm(forms.Form):

@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('file_name', models.CharField(blank=True, default='', max_length=255)),
                 ('text', models.TextField(blank=True, default='')),
-                ('mode', models.CharField(choices=[('create_only', 'Create only: leave people already here as they are'), ('fill_empty', 'Update empty fields only: add what is missing, change nothing'), ('overwrite', "Overwrite: the file's values replace what is here")], default='fill_empty', max_length=20)),
+                ('mode', models.CharField(choices=[('create_only', 'Create only'), ('fill_empty', 'Update empty fields only'), ('overwrite', 'Overwrite')], default='fill_empty', max_length=20)),
                 ('status', models.CharField(choices=[('previewed', 'Previewed'), ('imported', 'Imported'), ('undone', 'Undone')], default='previewed', max_length=20)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('imported_at', models.DateTimeField(blank=True, null=True)),

@@ -466,3 +466,15 @@ def test_old_previews_are_dropped():
     preview("first_name\nBo\n")
     assert list(PeopleImport.objects.values_list("file_name", flat=True)) == ["people.csv"]
     assert not PeopleImport.objects.filter(pk=old.pk).exists()
+
+
+def test_a_row_left_alone_for_another_name_does_not_claim_the_match(ada):
+    report = run(
+        "first_name,last_name,email,linkedin_url,title\n"
+        f"Margaret,Hamilton,,{ADA_LINKEDIN},Director\n"
+        "Ada,Lovelace,ada@analytical.io,,Analyst\n",
+        mode="overwrite",
+    )
+    assert rows(report) == [(2, "skipped"), (3, "updated")]
+    ada.refresh_from_db()
+    assert (ada.first_name, ada.title) == ("Ada", "Analyst")
