@@ -19,10 +19,11 @@ from followups.models import FollowUp
 from jobs.choices import DORMANT_AFTER_DAYS, JobStage
 from jobs.heat import LatestTouch
 from jobs.models import Job
+from workspaces.models import AuditEntry
 
 from .choices import REPLY_OUTCOMES, Channel, Outcome, PipelineState
 from .models import EnrichmentBatch, Outreach, OutreachTransition, Sequence
-from .querysets import last_touched_at
+from .querysets import last_touched_at, outcome_log_entries
 
 
 def outreach_list_queryset() -> QuerySet[Outreach]:
@@ -42,6 +43,16 @@ def outreach_detail(pk: int) -> Outreach:
 def outreach_history(outreach: Outreach) -> QuerySet[OutreachTransition]:
     """The outreach's state changes, oldest first, with who made them."""
     return outreach.transitions.select_related("actor").order_by("id")
+
+
+def outreach_outcome_log(outreach: Outreach) -> QuerySet[AuditEntry]:
+    """The outcomes logged on the outreach after it was recorded, oldest first, with who."""
+    return (
+        outcome_log_entries()
+        .filter(workspace_id=outreach.workspace_id, object_id=outreach.public_id)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
 
 
 def state_counts(queryset: QuerySet[Outreach] | None = None) -> dict[str, int]:

@@ -23,6 +23,7 @@ from .. import selectors
 from ..csv_export import export_lines
 from ..filters import OutreachFilterSet
 from ..forms import OutreachForm, OutreachQuickUpdateForm, TransitionForm, transition_label
+from ..history import history_entries
 from ..models import Outreach, Sequence, Tag
 from ..services import outreaches as service
 from ..state_machine import (
@@ -175,7 +176,9 @@ def _transition_groups(outreach: Outreach) -> list[dict]:
 
 def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
     outreach = _get_outreach(pk)
-    history = list(selectors.outreach_history(outreach))
+    history = history_entries(
+        selectors.outreach_history(outreach), selectors.outreach_outcome_log(outreach)
+    )
     followups = list(outreach.followups.order_by("due_at", "id"))
     return render(
         request,

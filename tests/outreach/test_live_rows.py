@@ -23,7 +23,7 @@ def test_more_done_than_shown_triggers_a_refresh_of_the_rows(dash):
     first = progress(dash, batch)
     # The first look only shows the bar: the rows were drawn with the page.
     assert "HX-Trigger" not in first
-    assert f'progress/?seen=0" hx-trigger="every 1s"' in first.content.decode()
+    assert 'progress/?seen=0" hx-trigger="every 1s"' in first.content.decode()
 
     EnrichmentBatch.objects.filter(pk=batch.pk).update(ready=1)
     moved = progress(dash, batch, seen=0)

@@ -377,9 +377,9 @@ def test_detail_shows_fields_badges_and_history(dash, user):
     # Plain bodies are escaped, with line breaks kept.
     assert "Hi &lt;b&gt;there&lt;/b&gt;<br>second line" in html
     # History: who, from → to, why.
-    assert "by Alice Adams" in html and "by system" in html
+    assert "by Alice Adams" in html and "by the system" in html
     assert '<div class="timeline__reason">new lead</div>' in html
-    assert html.index("Start enrichment") < html.index("Fail enrichment")
+    assert html.index("Enrichment started") < html.index("Enrichment finished")
 
 
 def test_detail_offers_only_the_transitions_allowed_now(dash):
