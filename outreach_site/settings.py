@@ -160,6 +160,9 @@ STORAGES = {
     },
 }
 
+# The records list filters pick by name instead of by id (core.dashboard.pickers).
+DASHBOARD_PICKERS = "outreach_site.pickers.PICKERS"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from core import health
+from core.dashboard import pickers
 from core.security import RateLimitedLoginView, admin_login
 from outreach_site import views
 from outreach_site.api_router import router
@@ -23,7 +24,8 @@ urlpatterns = [
     path("api/", include(router.urls)),
     # The MassProspecting-compatible API: /ajax/outreach/*.json and /api1.0/outreach/*.json.
     path("", include("outreach.compat.urls")),
-    # Dashboard pages.
+    # Dashboard pages; a filter's suggestions as the user types a name.
+    path("pick/<slug:kind>", pickers.suggest, name="picker"),
     path("", include("outreach.urls")),
     path("", include("contacts.urls")),
     path("", include("jobs.urls")),

@@ -22,6 +22,7 @@ from core.filters import PublicIdFormField, StrictBooleanFormField
 from core.widgets import FastSelect
 
 from .pagination import paginate
+from .pickers import resolve_typed_names, use_pickers
 
 # --- list views -------------------------------------------------------------------------------
 
@@ -78,9 +79,17 @@ class FilteredListView(View):
         raise NotImplementedError
 
     def get_filterset(self, request: HttpRequest):
-        filterset = self.filterset_class(request.GET, queryset=self.get_queryset(), request=request)
-        prepare_filter_form(filterset.form)
-        self.customize_filter_form(filterset.form)
+        # Names typed into a picker without JavaScript become the ids they name (core.dashboard
+        # .pickers); a name that names no single record is an error on its field.
+        data, typed, errors = resolve_typed_names(request.GET, self.filterset_class)
+        filterset = self.filterset_class(data, queryset=self.get_queryset(), request=request)
+        form = filterset.form
+        prepare_filter_form(form)
+        use_pickers(form, self.filterset_class)
+        self.customize_filter_form(form)
+        for name, message in errors.items():
+            form.fields[name].widget.typed = typed[name]
+            form.add_error(name, message)
         return filterset
 
     def customize_filter_form(self, form: forms.Form) -> None:

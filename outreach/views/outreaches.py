@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Company, Person
+from core.dashboard.pickers import TYPED_SUFFIX
 from core.dashboard.views import FilteredListView, call_service, changed_values
 from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
@@ -92,7 +93,7 @@ class OutreachListView(FilteredListView):
             choices=[("", "Any"), ("true", "Approved"), ("false", "Not approved")]
         )
         for name in ("person_id", "company_id", "job_id"):
-            fields[name].label = name.removesuffix("_id").capitalize() + " id"
+            fields[name].label = name.removesuffix("_id").capitalize()
         fields["delivery_status"].label = "Delivery"
         fields["outreach_type"].label = "Type"
 
@@ -106,7 +107,8 @@ class OutreachListView(FilteredListView):
         ]
         context["hidden_fields"] = [form[name] for name in HIDDEN_FILTERS]
         context["more_filters_open"] = any(
-            self.request.GET.get(f.name) for f in context["secondary_fields"]
+            self.request.GET.get(f.name) or self.request.GET.get(f.name + TYPED_SUFFIX)
+            for f in context["secondary_fields"]
         )
         context["filtered"] = any(
             self.request.GET.get(name) for name in form.fields if name not in HIDDEN_FILTERS
