@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from core.dashboard.views import FilteredListView, is_htmx_partial, object_form_page
 from core.errors import DomainError
+from followups.selectors import people_with_heat
 from outreach.selectors import outreach_list_queryset
 
 from . import services
@@ -42,7 +43,9 @@ class PersonListView(FilteredListView):
     }
 
     def get_queryset(self):
-        return Person.objects.select_related("company").order_by("last_name", "first_name", "id")
+        return people_with_heat(
+            Person.objects.select_related("company").order_by("last_name", "first_name", "id")
+        )
 
     def customize_filter_form(self, form):
         form.fields["q"].widget.attrs.update(
@@ -73,7 +76,9 @@ class CompanyListView(FilteredListView):
 
 
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    person = get_object_or_404(Person.objects.select_related("company", "company__owner"), pk=pk)
+    person = get_object_or_404(
+        people_with_heat(Person.objects.select_related("company", "company__owner")), pk=pk
+    )
     outreaches = outreach_list_queryset().filter(person=person)
     return render(
         request,
