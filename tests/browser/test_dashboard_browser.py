@@ -6,7 +6,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from contacts.models import Person
 from outreach.models import Outreach
 from tests.factories import CompanyFactory, OutreachFactory, PersonFactory, SequenceFactory
 
@@ -90,43 +89,6 @@ def test_html_body_scripts_never_run(logged_in):
     page.get_by_text("click me").click()
     assert page.evaluate("typeof window.__xss") == "undefined"
     assert body.locator("script, img, [onerror]").count() == 0
-
-
-def test_csv_import_with_a_bad_row_shows_the_report(logged_in):
-    page = logged_in
-    PersonFactory(email="known@example.com", first_name="Known")
-    csv_text = (
-        "first_name,last_name,email,company\n"
-        "Ada,Lovelace,ada@example.com,Analytical\n"
-        "Kno,Wn,KNOWN@example.com,\n"
-        "Broken,Row,not-an-email,\n"
-    )
-
-    page.goto("/people/import/")
-    page.get_by_label("CSV file").set_input_files(
-        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
-    )
-    page.get_by_role("button", name="Import").click()
-
-    report = page.get_by_test_id("import-report")
-    expect(report.get_by_role("heading")).to_have_text("Nothing was imported")
-    rows = report.locator("tbody tr")
-    expect(rows).to_have_count(3)
-    expect(rows.nth(0)).to_contain_text("would be created")
-    expect(rows.nth(1)).to_contain_text("matched by email")
-    expect(rows.nth(2)).to_contain_text("rejected")
-    expect(rows.nth(2)).to_contain_text("email:")
-    assert Person.objects.count() == 1
-
-    page.get_by_label("CSV file").set_input_files(
-        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
-    )
-    page.get_by_label("Import the valid rows even if some are rejected").check()
-    page.get_by_role("button", name="Import").click()
-    expect(page.get_by_test_id("import-report").get_by_role("heading")).to_have_text(
-        "Import report"
-    )
-    assert Person.objects.count() == 2
 
 
 def test_transition_buttons_and_history_in_the_browser(logged_in):
