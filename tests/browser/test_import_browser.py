@@ -87,3 +87,39 @@ def test_preview_pick_a_mode_import_and_undo(logged_in, width):
     assert ada.title == ""
     assert not Person.objects.filter(email="grace@navy.mil").exists()
     assert no_sideways_scroll(page)
+
+
+def test_a_bad_row_blocks_the_import_until_skipped(logged_in):
+    page = logged_in
+    PersonFactory(email="known@example.com", first_name="Known", last_name="")
+    csv_text = (
+        "first_name,last_name,email,company\n"
+        "Ada,Lovelace,ada@example.com,Analytical\n"
+        "Known,,KNOWN@example.com,\n"
+        "Broken,Row,not-an-email,\n"
+    )
+
+    page.goto("/people/import/")
+    page.get_by_label("CSV file").set_input_files(
+        files=[{"name": "people.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}]
+    )
+    page.get_by_role("button", name="Preview").click()
+    plan = page.get_by_test_id("import-report")
+    expect(plan).to_contain_text("importing writes nothing until the file is fixed")
+    rows = plan.locator("tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("to create")
+    expect(rows.nth(1)).to_contain_text("matched by email; nothing to change")
+    expect(rows.nth(2)).to_contain_text("rejected")
+    expect(rows.nth(2)).to_contain_text("email:")
+
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_role("alert").first).to_contain_text("Nothing was imported: 1 row rejected.")
+    assert Person.objects.count() == 1
+
+    page.get_by_label("Import the valid rows even if some are rejected").check()
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.get_by_test_id("import-report").get_by_role("heading")).to_have_text(
+        "Import report"
+    )
+    assert Person.objects.count() == 2
