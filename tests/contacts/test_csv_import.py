@@ -478,3 +478,28 @@ def test_a_row_left_alone_for_another_name_does_not_claim_the_match(ada):
     assert rows(report) == [(2, "skipped"), (3, "updated")]
     ada.refresh_from_db()
     assert (ada.first_name, ada.title) == ("Ada", "Analyst")
+
+
+def test_the_readme_example():
+    first = (
+        "first_name,last_name,email,linkedin_url,title\n"
+        "Ada,Lovelace,ada@example.org,https://www.linkedin.com/in/ada-example,\n"
+        "Ada,Lovelace,ADA@example.org,,Analyst\n"
+    )
+    report = run(first)
+    assert rows(report) == [(2, "created"), (3, "skipped")]
+    assert report.rows[1].reason == "Repeats line 2 (the same email); only line 2 is imported."
+    assert rows(run(first)) == [(2, "unchanged"), (3, "skipped")]
+
+    second = preview(
+        "first_name,last_name,email,linkedin_url,title\n"
+        "Margaret,Hamilton,,https://www.linkedin.com/in/ada-example,Director\n"
+        "Ada,Lovelace,ada@example.org,,Analyst\n"
+    )
+    assert rows(second) == [(2, "skipped"), (3, "updated")]
+    assert second.rows[0].reason.startswith(
+        "Matched Ada Lovelace by LinkedIn URL, but the file names Margaret Hamilton: left as is."
+    )
+    assert [(c.label, c.before, c.after) for c in second.rows[1].changes] == [
+        ("Title", "", "Analyst")
+    ]
