@@ -1,5 +1,8 @@
+import datetime
+
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
@@ -9,6 +12,12 @@ from core.validation import validate_datetime_in_range
 from .choices import FollowUpKind, FollowUpStatus
 
 MAX_NOTE = 10_000
+
+
+def start_of_today(now: datetime.datetime | None = None) -> datetime.datetime:
+    """The midnight that began today in the site's time zone."""
+    now = now or timezone.now()
+    return timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 class FollowUp(PublicIdMixin, models.Model):
@@ -69,3 +78,17 @@ class FollowUp(PublicIdMixin, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_overdue(self) -> bool:
+        """Pending and due before today: the queue's "Overdue". One due earlier today (the
+        "Respond" a reply creates is due the moment it is made) is due today, not overdue."""
+        return self.status == FollowUpStatus.PENDING and self.due_at < start_of_today()
+
+    @property
+    def is_due_today(self) -> bool:
+        start = start_of_today()
+        return (
+            self.status == FollowUpStatus.PENDING
+            and start <= self.due_at < start + datetime.timedelta(days=1)
+        )

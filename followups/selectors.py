@@ -10,13 +10,12 @@ from contacts.heat import with_heat_score
 from contacts.models import Person
 
 from .choices import FollowUpStatus
-from .models import FollowUp
+from .models import FollowUp, start_of_today
 
 
 def today_bounds(now: datetime.datetime | None = None) -> tuple[datetime.datetime, ...]:
     """Start of today and start of tomorrow in the site's time zone."""
-    now = now or timezone.now()
-    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    start = start_of_today(now)
     return start, start + datetime.timedelta(days=1)
 
 
