@@ -13,6 +13,12 @@ from core.errors import DomainError
 from core.public_ids import try_parse_public_id
 from core.scoping import workspace_of_user
 
+# The admin names the product on every page and in the browser tab (templates/admin/base_site.html
+# adds its icon).
+admin.site.site_header = "Outreach administration"
+admin.site.site_title = "Outreach admin"
+admin.site.index_title = "Records"
+
 
 class SearchMixin:
     """Search that PostgreSQL can run whatever is typed: it refuses NUL characters."""
