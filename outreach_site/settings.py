@@ -1,14 +1,17 @@
 """Settings, read from the environment so one file serves development, tests and production.
 
-Environment: DATABASE_URL, SECRET_KEY, DEBUG, ALLOWED_HOSTS; with DEBUG off (production) also
-SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, CSRF_TRUSTED_ORIGINS, USE_X_FORWARDED_PROTO, STATIC_ROOT,
-REDIS_URL (or CACHE_BACKEND/CACHE_LOCATION), API_THROTTLE_RATE (see "Security and production").
+Environment: DATABASE_URL, SECRET_KEY (or SECRET_KEY_FILE), DEBUG, ALLOWED_HOSTS; with DEBUG off
+(production) also SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS, CSRF_TRUSTED_ORIGINS,
+USE_X_FORWARDED_PROTO, STATIC_ROOT, REDIS_URL (or CACHE_BACKEND/CACHE_LOCATION),
+API_THROTTLE_RATE (see "Security and production").
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+
+from core.local_secrets import read_or_create_secret
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,7 +24,11 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", True)
+# SECRET_KEY, or SECRET_KEY_FILE: a file holding it, made (random, mode 600) when missing. `make
+# run` keeps its key in ./.secret_key, so sessions outlive a restart.
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY and os.environ.get("SECRET_KEY_FILE"):
+    SECRET_KEY = read_or_create_secret(os.environ["SECRET_KEY_FILE"])
 if not SECRET_KEY:
     if not DEBUG:
         raise RuntimeError("SECRET_KEY must be set when DEBUG is off")
@@ -357,8 +364,12 @@ WEBHOOKS_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOKS_TIMEOUT_SECONDS", "10"
 
 # Secrets stored in the database (mailbox passwords, webhook secrets, DKIM keys) are encrypted
 # with keys derived from SECRETS_KEY (core/crypto.py). Development derives it from SECRET_KEY;
-# with DEBUG off it must be set, or a system check stops the start.
-SECRETS_KEY = os.environ.get("SECRETS_KEY", "") or (SECRET_KEY if DEBUG else "")
+# with DEBUG off it must be set, or a system check stops the start. SECRETS_KEY_FILE: a file
+# holding it, made when missing (`make run` keeps it in ./.secrets_key).
+SECRETS_KEY = os.environ.get("SECRETS_KEY", "")
+if not SECRETS_KEY and os.environ.get("SECRETS_KEY_FILE"):
+    SECRETS_KEY = read_or_create_secret(os.environ["SECRETS_KEY_FILE"])
+SECRETS_KEY = SECRETS_KEY or (SECRET_KEY if DEBUG else "")
 
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.

@@ -9,7 +9,9 @@ from core.security import RateLimitedLoginView, admin_login
 from outreach_site import views
 from outreach_site.api_router import router
 
-# A page that fails because the database is down answers 503, not 500.
+# The product's error pages (templates/404.html, 403.html, 500.html), with DEBUG off. A page
+# that fails because the database is down answers 503, not 500; a missing API path answers JSON.
+handler404 = "core.error_pages.page_not_found"
 handler500 = "core.health.server_error"
 
 urlpatterns = [

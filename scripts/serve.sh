@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Serve the app on ADDR (default 127.0.0.1:8000) with the dev server and, beside it, the
-# background worker named by WORKER (a command line; empty = no worker), started again after a
-# pause (1 s, doubling up to 30 s) whenever it exits. Ctrl-C, a TERM to this script or the
-# server's exit stops everything started here: each child runs in a process group of its own and
-# the whole group is stopped (the autoreloader's child with its parent), KILLed after 10 s.
+# Serve the app on ADDR (default 127.0.0.1:8000) and, beside it, the background worker named by
+# WORKER (a command line; empty = no worker), started again after a pause (1 s, doubling up to
+# 30 s) whenever it exits. With DEBUG on (`make dev`) the server is Django's dev server with its
+# autoreloader; with DEBUG off (`make run`) it is gunicorn, as in production. Ctrl-C, a TERM to
+# this script or the server's exit stops everything started here: each child runs in a process
+# group of its own and the whole group is stopped (the autoreloader's child with its parent,
+# gunicorn's workers with their master), KILLed after 10 s.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 addr="${1:-127.0.0.1:8000}"
 python="${PYTHON_BIN:-.venv/bin/python}"
-# The dev server serves each request on a thread of its own: a connection kept after the request
-# would stay behind with its thread, so it keeps none (gunicorn's workers do keep theirs).
-export DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-0}"
+case "$(printf '%s' "${DEBUG:-true}" | tr '[:upper:]' '[:lower:]')" in
+  1 | true | yes | on) debug=1 ;;
+  *) debug=0 ;;
+esac
+if [ "$debug" = 1 ]; then
+  # The dev server serves each request on a thread of its own: a connection kept after the
+  # request would stay behind with its thread, so it keeps none (gunicorn's threads keep theirs).
+  export DATABASE_CONN_MAX_AGE="${DATABASE_CONN_MAX_AGE:-0}"
+fi
 set -m # job control: every background job gets a process group of its own
 groups=()
 
@@ -66,8 +74,18 @@ if [ -n "${WORKER:-}" ]; then
 fi
 
 # In the background so that this script's traps run as soon as a signal arrives.
-"$python" manage.py runserver "$addr" &
-server=$!
+if [ "$debug" = 1 ]; then
+  "$python" manage.py runserver "$addr" &
+  server=$!
+  echo "dev server started (pid $server)"
+else
+  # A few threads in each of two processes: a page, its htmx requests and a progress poll at
+  # once, on one small machine. Requests are logged to the terminal as the dev server's are.
+  "$python" -m gunicorn outreach_site.wsgi:application --bind "$addr" \
+    --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" --timeout 60 \
+    --graceful-timeout 5 --access-logfile - --log-level warning &
+  server=$!
+  echo "web server started (pid $server)"
+fi
 groups+=("$server")
-echo "dev server started (pid $server)"
 wait "$server"

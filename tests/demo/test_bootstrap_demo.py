@@ -82,3 +82,41 @@ def test_bootstrap_leaves_a_database_with_outreaches_alone(command, debug):
     command("bootstrap_demo")
     assert Outreach.objects.count() == 1
     assert not Sequence.objects.exists()
+
+
+# --- make run: a demo password made once, for a loopback server --------------------------------
+
+
+def test_a_password_file_gives_a_random_password_made_once(command, debug, monkeypatch, tmp_path):
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    path = tmp_path / ".demo_password"
+    out, _ = command("bootstrap_demo", "--no-data", "--password-file", str(path))
+    password = path.read_text().strip()
+    assert len(password) >= 12 and password != DEFAULT_DEMO_PASSWORD
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert f"Password:  {password}" in out
+    assert get_user_model().objects.get(username="demo").check_password(password)
+
+    again, _ = command("bootstrap_demo", "--no-data", "--password-file", str(path))
+    assert f"Password:  {password}" in again
+
+
+def test_with_debug_off_the_password_file_serves_a_loopback_address_only(
+    command, settings, monkeypatch, tmp_path
+):
+    settings.DEBUG = False
+    monkeypatch.delenv("DEMO_PASSWORD", raising=False)
+    path = tmp_path / ".demo_password"
+    for url in ("http://127.0.0.1:8000/", "http://localhost:8024/", "http://[::1]:8000/"):
+        out, _ = command("bootstrap_demo", "--no-data", "--url", url, "--password-file", str(path))
+        assert f"Password:  {path.read_text().strip()}" in out
+
+    for url in ("http://0.0.0.0:8000/", "http://192.168.1.20:8000/", "http://desk.example/"):
+        with pytest.raises(CommandError, match="is not a loopback address"):
+            command("bootstrap_demo", "--no-data", "--url", url, "--password-file", str(path))
+    # An explicit password is the operator's choice, wherever the server listens.
+    monkeypatch.setenv("DEMO_PASSWORD", "chosen-by-the-operator-1")
+    out, _ = command(
+        "bootstrap_demo", "--no-data", "--url", "http://0.0.0.0:8000/", "--password-file", str(path)
+    )
+    assert "Password:  chosen-by-the-operator-1" in out

@@ -262,3 +262,68 @@ def test_the_dev_server_holds_a_handful_of_connections_whatever_the_traffic(tmp_
         watching.set()
         watcher.join()
         served.stop()
+
+
+# --- make run: DEBUG off, gunicorn ----------------------------------------------------------
+
+
+def run_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """What `make run` sets (the Makefile), with its files in tmp_path."""
+    env = dev_env(
+        DEBUG="0",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        SECRET_KEY_FILE=str(tmp_path / ".secret_key"),
+        SECRETS_KEY_FILE=str(tmp_path / ".secrets_key"),
+        STATIC_ROOT=str(tmp_path / "static"),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'run.sqlite3'}",
+    )
+    env.update(extra)
+    return env
+
+
+def body(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        return response.status, response.read().decode()
+    finally:
+        conn.close()
+
+
+def test_with_debug_off_it_serves_as_production_does_on_loopback(tmp_path):
+    env = run_env(tmp_path, WORKER="")
+    for command in (["migrate", "--noinput"], ["collectstatic", "--noinput", "-v", "0"]):
+        subprocess.run(
+            [str(PYTHON), "manage.py", *command],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=180,
+        )
+    served = Served(tmp_path, env)
+    try:
+        started = family(served.process.pid)
+        lines = [cmdline(pid) for pid in started]
+        assert not any(b"runserver" in line for line in lines), served.log.read_text()
+        assert sum(b"gunicorn" in line for line in lines) >= 2  # a master and its workers
+
+        # Plain http on loopback: the login page, not a redirect to https.
+        status, page = body(served.port, "/login/")
+        assert status == 200 and "Log in" in page
+        # The product's 404, not Django's debug page listing every URL.
+        status, page = body(served.port, "/no/such/page/")
+        assert status == 404
+        assert "Page not found" in page and "URLconf" not in page
+        # Static files through whitenoise, under their hashed names.
+        stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', page)
+        assert stylesheet, page
+        assert get(served.port, stylesheet.group(1)) == 200
+
+        served.process.send_signal(signal.SIGTERM)
+        served.process.wait(timeout=20)
+        wait_for(lambda: not alive(started), 15, "every process to stop", served.log)
+    finally:
+        served.stop()

@@ -5,7 +5,9 @@ demo data set when the database has no outreaches, and prints how to log in and 
 Running it again changes nothing but the printout.
 """
 
+import ipaddress
 import os
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rest_framework.authtoken.models import Token
 
+from core.local_secrets import read_or_create_secret
 from demo.seed import DEFAULT_SEED, seed_demo
 from demo.seed.writer import DEMO_WORKSPACE
 from outreach.models import Outreach
@@ -23,6 +26,17 @@ from workspaces.services import member_add, workspace_get_or_create
 DEMO_USERNAME = "demo"
 DEFAULT_DEMO_PASSWORD = "demo-pass-2024"
 DEMO_OUTREACHES = 300
+
+
+def is_loopback(url: str) -> bool:
+    """Whether the address is this machine only (127.0.0.0/8, ::1, localhost)."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @transaction.atomic
@@ -79,9 +93,31 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-data", action="store_true", help="Only the user and token, no demo data."
         )
+        parser.add_argument(
+            "--password-file",
+            default="",
+            help="Without DEMO_PASSWORD: keep a random password in this file (made once, mode "
+            "600). With DEBUG off only for a loopback --url.",
+        )
+
+    def password(self, *, url: str, password_file: str) -> str:
+        """DEMO_PASSWORD; else the one kept in --password-file; else (DEBUG only) the published
+        one. A superuser whose password sits in a file of the checkout is only for a server
+        nobody else can reach: with DEBUG off, the file is used for a loopback address only."""
+        if os.environ.get("DEMO_PASSWORD"):
+            return os.environ["DEMO_PASSWORD"]
+        if password_file:
+            if not settings.DEBUG and not is_loopback(url):
+                raise CommandError(
+                    f"DEBUG is off and {url} is not a loopback address: refusing to create a "
+                    "superuser whose password is kept in a file. Set DEMO_PASSWORD, or create "
+                    "an account with `manage.py createsuperuser`."
+                )
+            return read_or_create_secret(password_file, nbytes=12)
+        return DEFAULT_DEMO_PASSWORD
 
     def handle(self, *args, url: str, outreaches: int, no_data: bool, **options) -> None:
-        password = os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
+        password = self.password(url=url, password_file=options["password_file"])
         if not settings.DEBUG and password == DEFAULT_DEMO_PASSWORD:
             raise CommandError(
                 "DEBUG is off: refusing to create a superuser with the published demo password. "
