@@ -141,4 +141,6 @@ def _next_attempt_note(logged) -> str:
     due = date_format(timezone.localtime(attempt.due_at), "D M j")
     if logged.scheduled:
         return f" Follow-up attempt {attempt.attempt_no} is due {due}."
+    if attempt.due_at <= timezone.now():
+        return f" Follow-up attempt {attempt.attempt_no} is waiting in the queue (due {due})."
     return f" Follow-up attempt {attempt.attempt_no} stays due {due}."

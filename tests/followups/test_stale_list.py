@@ -106,6 +106,15 @@ def test_a_pending_attempt_is_the_next_one(dash):
     assert "Follow-up attempt 1 stays due" in response.content.decode()
 
 
+def test_an_overdue_pending_attempt_is_said_to_wait_in_the_queue(dash):
+    quiet = OutreachFactory(sent_at=DAYS_AGO)
+    FollowUpFactory(outreach=quiet, person=quiet.person, attempt_no=1, due_at=DAYS_AGO)
+    response = dash.post(
+        f"/followups/stale/{quiet.public_id}/outcome/", {"outcome": "no_response"}, follow=True
+    )
+    assert "Follow-up attempt 1 is waiting in the queue (due " in response.content.decode()
+
+
 def test_after_the_last_attempt_nothing_more_is_scheduled(dash):
     quiet = OutreachFactory(sent_at=DAYS_AGO)
     FollowUpFactory(outreach=quiet, attempt_no=2, status="done", completed_at=DAYS_AGO)
