@@ -2,7 +2,7 @@
 
 from django import forms
 
-from workspaces.selectors import members_in_scope
+from workspaces.selectors import member_name, members_in_scope
 
 from .choices import ImportMode
 from .models import Company, Person
@@ -29,6 +29,7 @@ class CompanyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = members_in_scope()
         self.fields["owner"].empty_label = "Nobody"
+        self.fields["owner"].label_from_instance = member_name
 
 
 class PersonForm(forms.ModelForm):

@@ -8,7 +8,7 @@ from contacts.models import Company, Person
 from core.dashboard.pickers import Picker
 from core.public_ids import PREFIXES
 from jobs.models import Job
-from workspaces.selectors import members_in_scope
+from workspaces.selectors import member_name, members_in_scope
 
 
 def _words(text: str) -> list[str]:
@@ -43,10 +43,6 @@ def _search_members(rows, text):
             | Q(email__icontains=word)
         )
     return rows
-
-
-def member_name(user) -> str:
-    return user.get_full_name() or user.get_username()
 
 
 PICKERS = [

@@ -71,6 +71,11 @@ def workspace_for_create(actor, given=None) -> int:
     return workspace_id
 
 
+def member_name(user) -> str:
+    """What pages call a member: their name, else their username."""
+    return user.get_full_name() or user.get_username()
+
+
 def members_in_scope() -> QuerySet:
     """The active users an owner may be chosen from: the members of the workspace in scope
     (everyone, outside a request)."""
