@@ -80,6 +80,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         people_with_heat(Person.objects.select_related("company", "company__owner")), pk=pk
     )
     outreaches = outreach_list_queryset().filter(person=person)
+    followups = person.followups.filter(status="pending").order_by("due_at", "id")
     return render(
         request,
         "contacts/person_detail.html",
@@ -87,9 +88,8 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "person": person,
             "outreaches": list(outreaches[:RELATED_ROWS]),
             "outreach_count": outreaches.count(),
-            "followups": list(
-                person.followups.filter(status="pending").order_by("due_at", "id")[:RELATED_ROWS]
-            ),
+            "followups": list(followups[:RELATED_ROWS]),
+            "followup_count": followups.count(),
         },
     )
 
@@ -108,6 +108,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outreaches": list(outreaches[:RELATED_ROWS]),
             "outreach_count": outreaches.count(),
             "jobs": list(company.jobs.order_by("-heat_score", "id")[:RELATED_ROWS]),
+            "job_count": company.jobs.count(),
         },
     )
 

@@ -43,13 +43,14 @@ QUEUE_SECTIONS = {"overdue": "Overdue", "today": "Due today", "upcoming": "Next 
 def followup_section(
     section: str, now: datetime.datetime | None = None, upcoming_days: int = 7
 ) -> QuerySet[FollowUp]:
-    """The pending follow-ups of one section of the queue, due first."""
+    """The pending follow-ups of one section of the queue (`open`: all of them), due first."""
     start, end = today_bounds(now)
     horizon = end + datetime.timedelta(days=upcoming_days)
     due = {
         "overdue": Q(due_at__lt=start),
         "today": Q(due_at__gte=start, due_at__lt=end),
         "upcoming": Q(due_at__gte=end, due_at__lt=horizon),
+        "open": Q(),
     }[section]
     return pending_followups().filter(due).order_by("due_at", "id")
 

@@ -10,8 +10,10 @@ from django.utils.formats import date_format
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from contacts.models import Person
 from core.dashboard.pagination import paginate
 from core.errors import DomainError
+from core.public_ids import PREFIXES, try_parse_public_id
 from outreach.choices import Outcome
 from outreach.models import Outreach
 from outreach.selectors import stale_outreaches, stale_outreaches_queryset
@@ -61,15 +63,24 @@ def followup_queue(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def followup_section_list(request: HttpRequest, section: str) -> HttpResponse:
-    """Every follow-up of one section of the queue, a page at a time."""
-    if section not in selectors.QUEUE_SECTIONS:
+def followup_section_list(request: HttpRequest, section: str = "open") -> HttpResponse:
+    """Every follow-up of one section of the queue (or every open one, of one person with
+    `person_id`), a page at a time."""
+    headings = {**selectors.QUEUE_SECTIONS, "open": "Open follow-ups"}
+    if section not in headings:
         raise Http404("No such part of the follow-up queue.")
-    page = paginate(request, selectors.followup_section(section), default_per=50)
+    followups = selectors.followup_section(section)
+    heading = headings[section]
+    person_pk = try_parse_public_id(PREFIXES["person"], request.GET.get("person_id"))
+    if person_pk:
+        person = get_object_or_404(Person, pk=person_pk)
+        followups = followups.filter(person_id=person_pk)
+        heading = f"{heading} with {person}"
+    page = paginate(request, followups, default_per=50)
     return render(
         request,
         "followups/section_list.html",
-        {"key": section, "heading": selectors.QUEUE_SECTIONS[section], "page": page},
+        {"key": section, "heading": heading, "page": page},
     )
 
 
