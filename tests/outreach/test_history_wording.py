@@ -273,3 +273,18 @@ def test_the_page_words_refusals_creation_and_unsubscribes_and_shows_outcomes(da
     assert "by Bo Ng" in html
     for outreach in (refused, created, queued, sent):
         assert not RAW.search(history_html(dash, outreach))
+
+
+@pytest.mark.django_db
+def test_no_outcome_yet_never_reads_none(dash):
+    outreach = OutreachFactory(job=None)
+    pages = [
+        dash.get("/outreaches/").content.decode(),
+        dash.get(f"/people/{outreach.person.public_id}/").content.decode(),
+    ]
+    for html in pages:
+        cell = re.search(r'<td data-label="Outcome">(.*?)</td>', html).group(1)
+        assert cell == '<span class="muted" title="No outcome logged yet">—</span>'
+    detail = dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
+    assert 'title="Outcome">no outcome logged yet</span>' in detail
+    assert "outcome: none" not in detail
