@@ -16,6 +16,8 @@ PREFIXES = {
     "followup": "fup",
     "enrichment_batch": "enb",
     "workspace": "wsp",
+    "mailbox": "mbx",
+    "message": "msg",
 }
 
 # Upper bound of a BigAutoField: larger numbers cannot name a row and would overflow the query.

@@ -6,11 +6,18 @@ from integrations.api.views import WebhookViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
+from sending.api.views import MailboxViewSet, MessageViewSet, OutreachMessagesViewSet
 from workspaces.api.views import AuditViewSet, UserViewSet
 
 # The REST contract writes paths without a trailing slash; both forms are accepted.
 router = SimpleRouter()
 router.trailing_slash = "/?"
+# Before the outreaches, whose detail routes would otherwise read "messages" as an action.
+router.register(
+    r"outreaches/(?P<outreach_id>[^/]+)/messages",
+    OutreachMessagesViewSet,
+    basename="outreach-message",
+)
 router.register("outreaches", OutreachViewSet, basename="outreach")
 router.register("people", PersonViewSet, basename="person")
 router.register("companies", CompanyViewSet, basename="company")
@@ -22,3 +29,5 @@ router.register("users", UserViewSet, basename="user")
 router.register("enrichment_batches", EnrichmentBatchViewSet, basename="enrichment_batch")
 router.register("audit", AuditViewSet, basename="audit")
 router.register("webhooks", WebhookViewSet, basename="webhook")
+router.register("mailboxes", MailboxViewSet, basename="mailbox")
+router.register("messages", MessageViewSet, basename="message")

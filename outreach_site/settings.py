@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "outreach",
     "followups",
     "integrations",
+    "sending",
     "demo",
 ]
 
@@ -370,6 +371,10 @@ SECRETS_KEY = os.environ.get("SECRETS_KEY", "")
 if not SECRETS_KEY and os.environ.get("SECRETS_KEY_FILE"):
     SECRETS_KEY = read_or_create_secret(os.environ["SECRETS_KEY_FILE"])
 SECRETS_KEY = SECRETS_KEY or (SECRET_KEY if DEBUG else "")
+# Sending (sending/): the address written into messages (unsubscribe links), and how long an
+# SMTP server may take to answer one command.
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
+SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
 
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.

@@ -6,6 +6,7 @@ from django.db import transaction
 
 from core.actors import Actor
 from core.errors import InvalidInput, NotFound
+from core.hooks import Hook
 from core.public_ids import format_public_id
 from workspaces import audit
 from workspaces.choices import AuditAction
@@ -14,6 +15,10 @@ from workspaces.selectors import workspace_for_create
 
 from ..models import Sequence, SequenceStep, Tag
 from . import sort_keys
+
+# Asked with a sequence's steps before they are saved; a function raises InvalidInput to refuse
+# them (the sending app checks that each step's templates can be rendered).
+steps_check = Hook("check a sequence's steps before they are saved: steps")
 
 
 def _check_name_free(model, name: str, workspace_id: int, instance=None) -> None:
@@ -76,6 +81,7 @@ def sequence_update(
 
 def sequence_replace_steps(*, sequence: Sequence, steps: list[dict]) -> None:
     """The sequence's steps become `steps`, numbered from 1 in their order."""
+    steps_check(steps=steps)
     sequence.steps.all().delete()
     SequenceStep.objects.bulk_create(
         SequenceStep(sequence=sequence, position=index, **step)

@@ -1,7 +1,7 @@
 """The layers of the code, checked on every test run (README, "Architecture").
 
 - core imports no app; the domain apps import each other in one order only
-  (workspaces → contacts → jobs → followups → outreach → integrations: an app may import
+  (workspaces → contacts → jobs → followups → outreach → sending → integrations: an app may import
   those before it), and neither the site (outreach_site) nor the tools (demo);
 - the presentation modules of an app (views, API, admin, forms, filters, urls, the
   MassProspecting-compatible endpoints) may read any app's selectors and call its services;
@@ -16,7 +16,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-DOMAIN_ORDER = ("workspaces", "contacts", "jobs", "followups", "outreach", "integrations")
+DOMAIN_ORDER = (
+    "workspaces",
+    "contacts",
+    "jobs",
+    "followups",
+    "outreach",
+    "sending",
+    "integrations",
+)
 PACKAGES = ("core", *DOMAIN_ORDER, "outreach_site", "demo")
 # Modules (relative to their app) that present the domain rather than make it.
 PRESENTATION = ("views", "api", "admin", "forms", "filters", "urls", "compat", "csv_export")

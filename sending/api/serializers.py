@@ -1,0 +1,132 @@
+from rest_framework import serializers
+
+from core.api.fields import EnumField, PublicIdField
+from core.public_ids import PREFIXES
+from workspaces.fields import MemberField
+
+from ..choices import WEEKDAYS, MailboxKind, Security
+from ..models import Mailbox, Message
+
+TIME_FORMAT = "%H:%M"
+
+
+class MailboxSerializer(serializers.ModelSerializer):
+    """A mailbox. Passwords are write-only: the answer says whether one is set, never what."""
+
+    id = PublicIdField(Mailbox.PUBLIC_ID_PREFIX)
+    owner_id = MemberField(
+        source="owner",
+        required=False,
+        help_text="The user it belongs to (default: you; another user needs a manager).",
+    )
+    kind = EnumField(MailboxKind.choices, required=False)
+    smtp_security = EnumField(Security.choices, required=False)
+    imap_security = EnumField(Security.choices, required=False)
+    smtp_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        trim_whitespace=False,
+        help_text='Write-only; "" removes it.',
+    )
+    imap_password = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=500,
+        trim_whitespace=False,
+        help_text='Write-only; "" removes it.',
+    )
+    smtp_password_set = serializers.BooleanField(read_only=True)
+    imap_password_set = serializers.BooleanField(read_only=True)
+    window_days = serializers.ListField(
+        child=serializers.ChoiceField(choices=WEEKDAYS),
+        allow_empty=False,
+        max_length=7,
+        required=False,
+        help_text="Days it sends on: mon … sun (default mon–fri).",
+    )
+    window_start = serializers.TimeField(
+        format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], required=False
+    )
+    window_end = serializers.TimeField(
+        format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], required=False
+    )
+    time_zone = serializers.CharField(
+        max_length=64, required=False, help_text="An IANA name, e.g. Europe/Berlin (default UTC)."
+    )
+    sent_last_24h = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "id",
+            "owner_id",
+            "name",
+            "from_name",
+            "from_email",
+            "kind",
+            "smtp_host",
+            "smtp_port",
+            "smtp_security",
+            "smtp_username",
+            "smtp_password",
+            "smtp_password_set",
+            "imap_host",
+            "imap_port",
+            "imap_security",
+            "imap_username",
+            "imap_password",
+            "imap_password_set",
+            "imap_folder",
+            "daily_limit",
+            "min_interval_seconds",
+            "window_days",
+            "window_start",
+            "window_end",
+            "time_zone",
+            "signature",
+            "active",
+            "sent_last_24h",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["created_at", "updated_at"]
+
+
+class MailboxTestSerializer(serializers.Serializer):
+    """What the server said to the test message."""
+
+    delivered = serializers.BooleanField(help_text="Whether the message left this machine.")
+    code = serializers.IntegerField(allow_null=True, help_text="The SMTP reply code.")
+    answer = serializers.CharField(help_text="The server's answer, or what a local mailbox did.")
+    detail = serializers.CharField()
+    message_id = serializers.CharField(help_text="The stored message (msg_…).")
+    to = serializers.EmailField()
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    """A message a mailbox sent (or will send) for an outreach's step."""
+
+    id = PublicIdField(Message.PUBLIC_ID_PREFIX)
+    outreach_id = PublicIdField(PREFIXES["outreach"], source="outreach_id", allow_null=True)
+    mailbox_id = PublicIdField(Mailbox.PUBLIC_ID_PREFIX, source="mailbox_id", allow_null=True)
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "outreach_id",
+            "step",
+            "mailbox_id",
+            "to",
+            "subject",
+            "body",
+            "message_id",
+            "status",
+            "server_answer",
+            "sent_at",
+            "created_at",
+        ]
+        read_only_fields = fields

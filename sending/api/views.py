@@ -1,0 +1,123 @@
+import datetime
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from core.api.viewsets import PublicIdLookupMixin, ServiceModelViewSet
+from core.public_ids import PREFIXES, try_parse_public_id
+from outreach.models import Outreach
+
+from .. import selectors
+from ..choices import MessageStatus
+from ..filters import MailboxFilterSet, MessageFilterSet
+from ..models import Mailbox, Message
+from ..services import mailbox_create, mailbox_delete, mailbox_send_test, mailbox_update
+from .serializers import MailboxSerializer, MailboxTestSerializer, MessageSerializer
+
+COUNTED = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN)
+
+
+class MailboxViewSet(ServiceModelViewSet):
+    """Mailboxes that sequences send through. Everyone reads them; reps manage their own,
+    managers anyone's."""
+
+    serializer_class = MailboxSerializer
+    public_id_prefix = Mailbox.PUBLIC_ID_PREFIX
+    filterset_class = MailboxFilterSet
+
+    def get_queryset(self):
+        since = timezone.now() - datetime.timedelta(hours=24)
+        return selectors.mailboxes().annotate(
+            sent_last_24h=Count(
+                "messages",
+                filter=Q(messages__status__in=COUNTED, messages__sent_at__gt=since),
+            )
+        )
+
+    def create_object(self, data):
+        return mailbox_create(actor=self.request.user, **data)
+
+    def update_object(self, instance, data):
+        return mailbox_update(mailbox=instance, actor=self.request.user, **data)
+
+    def delete_object(self, instance):
+        mailbox_delete(mailbox=instance, actor=self.request.user)
+
+    @extend_schema(
+        summary="Send one message to the owner's address through this mailbox",
+        description=(
+            "Answers what the server said. A local mailbox builds and stores the message and "
+            "sends nothing. A refused login is a 400, an unreachable server or a refused "
+            "message a 502, both with `detail`, `code` and `answer`."
+        ),
+        request=None,
+        responses={
+            200: MailboxTestSerializer,
+            400: OpenApiResponse(description="The server refused the login."),
+            502: OpenApiResponse(description="The server could not be reached or said no."),
+        },
+        filters=False,
+    )
+    @action(detail=True, methods=["post"])
+    def test(self, request, id=None):
+        sent = mailbox_send_test(mailbox=self.get_object(), actor=request.user)
+        if sent.delivered:
+            detail = f"Sent to {sent.message.to}; the server said: {sent.answer}"
+        else:
+            detail = (
+                f"Built and stored as {sent.message.public_id}. A local mailbox sends nothing: "
+                "nothing left this machine."
+            )
+        return Response(
+            {
+                "delivered": sent.delivered,
+                "code": sent.code,
+                "answer": sent.answer,
+                "detail": detail,
+                "message_id": sent.message.public_id,
+                "to": sent.message.to,
+            }
+        )
+
+
+class MessageViewSet(PublicIdLookupMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Messages sent for outreaches, and their exact bytes."""
+
+    queryset = Message.objects.defer("raw").order_by("id")
+    serializer_class = MessageSerializer
+    public_id_prefix = Message.PUBLIC_ID_PREFIX
+    filterset_class = None
+
+    @extend_schema(
+        summary="The message exactly as it was sent (RFC 5322)",
+        responses={(200, "message/rfc822"): OpenApiResponse(description="The raw message.")},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"])
+    def raw(self, request, id=None):
+        message = self.get_object(Message.objects.all())
+        response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
+        response["Content-Disposition"] = f'attachment; filename="{message.public_id}.eml"'
+        return response
+
+
+class OutreachMessagesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """`GET /api/outreaches/{id}/messages`: an outreach's messages, oldest first."""
+
+    serializer_class = MessageSerializer
+    filterset_class = MessageFilterSet
+
+    def get_queryset(self):
+        pk = try_parse_public_id(PREFIXES["outreach"], self.kwargs["outreach_id"])
+        if pk is None or not Outreach.objects.filter(pk=pk).exists():
+            raise Http404
+        return selectors.outreach_messages(pk)
+
+    @extend_schema(summary="An outreach's messages, oldest first")
+    def list(self, request, *args, **kwargs):
+        return super().list(request, *args, **kwargs)
