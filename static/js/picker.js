@@ -18,6 +18,7 @@
   }
 
   function activate(p, option) {
+    p.box.dataset.active = option ? option.dataset.value : "";
     optionsOf(p).forEach(function (each) {
       var on = each === option;
       each.setAttribute("aria-selected", on ? "true" : "false");
@@ -104,7 +105,9 @@
         move(p, event.key === "ArrowDown" ? 1 : -1);
       } else if (event.key === "Enter" && open) {
         var options = optionsOf(p);
-        var pick = active || (options.length === 1 ? options[0] : null);
+        var typed = p.box.value.trim().toLowerCase();
+        var exact = options.filter(function (o) { return o.dataset.label.toLowerCase() === typed; });
+        var pick = active || (options.length === 1 ? options[0] : exact.length === 1 ? exact[0] : null);
         if (pick) {
           event.preventDefault();
           choose(p, pick);
@@ -147,7 +150,11 @@
     var picker = event.detail.target.closest && event.detail.target.closest("[data-picker]");
     if (!picker) return;
     var p = partsOf(picker);
+    var was = p.box.dataset.active;
     show(p, document.activeElement === p.box);
+    // Newer suggestions replaced the list: the option the keyboard was on stays chosen.
+    var again = optionsOf(p).filter(function (o) { return o.dataset.value === was; })[0];
+    if (again && !p.list.hidden) activate(p, again);
   });
 
   document.addEventListener("DOMContentLoaded", function () { setUpAll(document); });
