@@ -415,13 +415,19 @@ def _run(people_import, actor, mode, skip_invalid, accept_name_changes) -> Impor
     if parsed is None:
         return report
     with transaction.atomic():
+        if people_import.pk is not None:  # two clicks on Import: the second finds it done
+            locked = PeopleImport.objects.select_for_update().get(pk=people_import.pk)
+            if locked.status != ImportStatus.PREVIEWED:
+                raise Conflict(
+                    "This file was imported already; upload it again to import it again."
+                )
         plan = _plan(parsed, report, lock=True)
         if not report.writes:
             return report  # the report says what would have happened
         undo = _write(report, plan, actor, people_import.workspace_id)
         people_import.mode = mode
         people_import.status = ImportStatus.IMPORTED
-        people_import.imported_at = timezone.now()  # after every write: see _changed_since
+        people_import.imported_at = timezone.now()  # after every write: undo compares with it
         people_import.counts = report.counts()
         people_import.undo = undo
         people_import.text = ""
@@ -849,7 +855,10 @@ def _now_referenced(model, ids: set[int], objects: dict) -> list[str]:
         column = relation.field.attname
         manager = relation.related_model._base_manager
         referring = set(
-            manager.filter(**{f"{column}__in": ids}).values_list(column, flat=True).distinct()
+            manager.filter(**{f"{column}__in": ids})
+            .values_list(column, flat=True)
+            .order_by()
+            .distinct()
         )
         kind = relation.related_model._meta.verbose_name_plural
         problems += [f"{objects[pk]} has {kind} now" for pk in sorted(referring)]

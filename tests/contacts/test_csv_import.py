@@ -4,6 +4,8 @@ naming someone else and for repeated rows, unchanged rows, one transaction, undo
 import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from contacts import services
@@ -503,3 +505,35 @@ def test_the_readme_example():
     assert [(c.label, c.before, c.after) for c in second.rows[1].changes] == [
         ("Title", "", "Analyst")
     ]
+
+
+def test_a_preview_imported_elsewhere_meanwhile_is_not_imported_twice():
+    report = preview("first_name,email\nAnn,ann@example.com\n")
+    stale = PeopleImport.objects.get(pk=report.people_import.pk)  # a second click's copy
+    people_import_run(people_import=report.people_import, actor=None, mode="overwrite")
+    with pytest.raises(Conflict, match="imported already"):
+        people_import_run(people_import=stale, actor=None, mode="overwrite")
+    assert Person.objects.count() == 1
+
+
+def test_import_and_undo_cost_the_same_queries_for_1_new_row_and_200():
+    PersonFactory(email="old@example.com", first_name="", last_name="", title="")
+
+    def cost(size: int) -> tuple[int, int]:
+        lines = "".join(f"P{i},p{i}@example.com,Acme {i % 3},T{i}\n" for i in range(size))
+        text = "first_name,email,company,title\nOld,old@example.com,,CEO\n" + lines
+        with CaptureQueriesContext(connection) as imported:
+            report = run(text, mode="overwrite")
+        assert (report.created, report.updated) == (size, 1)
+        with CaptureQueriesContext(connection) as undone:
+            people_import_undo(people_import=PeopleImport.objects.latest("id"), actor=None)
+        assert Person.objects.count() == 1
+        return len(imported), len(undone)
+
+    one, many = cost(1), cost(200)
+    # Three lookups, the import's row, an insert and an update per model, the audit entries.
+    assert one[0] <= 13
+    # 199 more rows cost only a few more chunks of an insert or a delete (the database's limit
+    # of parameters a statement), never a statement per row.
+    assert many[0] - one[0] <= 4
+    assert many[1] - one[1] <= 2
