@@ -5,7 +5,7 @@ from django.contrib import admin
 from core.admin import PublicIdAdminMixin, ServiceAdminMixin, WorkspaceAdminMixin
 
 from . import services
-from .models import Company, Person
+from .models import Company, PeopleImport, Person
 
 
 @admin.register(Company)
@@ -92,3 +92,20 @@ class PersonAdmin(WorkspaceAdminMixin, PublicIdAdminMixin, ServiceAdminMixin, ad
 
     def service_delete(self, request, obj):
         services.person_delete(person=obj, actor=request.user)
+
+
+@admin.register(PeopleImport)
+class PeopleImportAdmin(admin.ModelAdmin):
+    """Read-only: imports are made, and undone, on the import page, where undo is checked."""
+
+    list_display = ("id", "file_name", "workspace", "status", "mode", "created_by", "imported_at")
+    list_filter = ("workspace", "status", "mode")
+    search_fields = ("file_name",)
+    exclude = ("text",)
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,9 +1,12 @@
 """The people and companies admin writes through the contacts services."""
 
+import io
+
 import pytest
 
-from contacts.models import Company, Person
-from tests.factories import OutreachFactory, PersonFactory
+from contacts.csv_import import people_import_csv
+from contacts.models import Company, PeopleImport, Person
+from tests.factories import OutreachFactory, PersonFactory, default_workspace
 from tests.support.admin import change_form_data, make_company, make_person, url
 
 pytestmark = pytest.mark.django_db
@@ -80,3 +83,18 @@ def test_company_domain_is_normalised(admin_client):
     assert response.status_code == 302
     company.refresh_from_db()
     assert company.domain == "acme.io"
+
+
+def test_imports_are_listed_read_only(admin_client):
+    people_import_csv(
+        file=io.BytesIO(b"first_name\nAnn\n"),
+        actor=None,
+        workspace=default_workspace(),
+        file_name="people.csv",
+    )
+    people_import = PeopleImport.objects.get()
+    listing = admin_client.get(url(PeopleImport, "changelist"))
+    assert listing.status_code == 200 and "people.csv" in listing.content.decode()
+    page = admin_client.get(url(PeopleImport, "change", people_import.pk))
+    assert page.status_code == 200
+    assert admin_client.get(url(PeopleImport, "add")).status_code == 403
