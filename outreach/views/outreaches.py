@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from contacts.models import Company, Person
-from core.dashboard.pickers import TYPED_SUFFIX
+from core.dashboard.pickers import TYPED_SUFFIX, resolve_typed_names
 from core.dashboard.views import FilteredListView, call_service, changed_values
 from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
@@ -129,7 +129,11 @@ def _list_url(query: str) -> str:
 @require_GET
 def outreach_export(request: HttpRequest) -> HttpResponse:
     """The outreaches the list's filters match, as CSV, in the list's order."""
-    filterset = OutreachFilterSet(request.GET, queryset=Outreach.objects.all())
+    # A name typed into a picker without JavaScript filters the export as it does the list.
+    data, _typed, unresolved = resolve_typed_names(request.GET, OutreachFilterSet)
+    filterset = OutreachFilterSet(data, queryset=Outreach.objects.all())
+    for name, message in unresolved.items():
+        filterset.form.add_error(name, message)
     if not filterset.is_valid():
         errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in filterset.errors.items())
         messages.error(request, f"Cannot export: {errors}")

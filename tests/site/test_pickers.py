@@ -137,3 +137,15 @@ def test_the_outreach_list_resolves_typed_names_under_more_filters(dash):
     assert '<details class="filters__more" open>' in page
     assert 'value="Ada Lovelace"' in page
     assert page.count('class="js-row-check"') == 1
+
+
+def test_the_export_follows_a_typed_name_as_the_list_does(dash):
+    ada = PersonFactory(first_name="Ada", last_name="Lovelace")
+    OutreachFactory(person=ada, subject="Hello Ada")
+    OutreachFactory(subject="Hello someone else")
+
+    response = dash.get("/outreaches/export.csv", {"person_id_name": "lovelace"})
+    lines = b"".join(response.streaming_content).decode().strip().splitlines()
+    assert len(lines) == 2  # the header and Ada's outreach
+    response = dash.get("/outreaches/export.csv", {"person_id_name": "nobody-by-that-name"})
+    assert response.status_code == 302
