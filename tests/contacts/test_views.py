@@ -4,8 +4,8 @@ domain errors on the fields), the CSV import page."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contacts.models import Company, Person
-from tests.factories import CompanyFactory, PersonFactory, UserFactory
+from contacts.models import Company, PeopleImport, Person
+from tests.factories import CompanyFactory, PersonFactory, UserFactory, WorkspaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +333,14 @@ def test_a_viewer_may_not_preview_or_undo(client, ada):
     response = preview(client, "first_name\nAnn\n")
     assert response.status_code == 403
     assert "A viewer may not import people." in response.content.decode()
+
+
+def test_another_workspaces_import_is_not_there(dash):
+    theirs = PeopleImport.objects.create(
+        workspace=WorkspaceFactory(name="Elsewhere"), text="first_name\nZed\n", status="imported"
+    )
+    assert dash.get(f"/people/import/{theirs.pk}/preview/").status_code == 404
+    assert dash.post(f"/people/import/{theirs.pk}/", {"mode": "overwrite"}).status_code == 404
+    assert dash.post(f"/people/import/{theirs.pk}/undo/").status_code == 404
+    assert "Last import" not in dash.get("/people/import/").content.decode()
+    assert not Person.objects.filter(first_name="Zed").exists()
