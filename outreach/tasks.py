@@ -24,7 +24,8 @@ from django.db import DatabaseError, connections, transaction
 from django.utils import timezone
 from django_tasks import TaskResult, TaskResultStatus, task
 from django_tasks_db.backend import DatabaseBackend
-from django_tasks_db.models import DBTaskResult
+from django_tasks_db.compat import Task, normalize_json, task_enqueued
+from django_tasks_db.models import DBTaskResult, get_date_max
 
 from core.scoping import everywhere
 
@@ -111,11 +112,23 @@ def watch_enrichment_batch(batch_id: int) -> dict[str, int]:
 def schedule_watch(batch_id: int, *, after: datetime.datetime | None = None) -> TaskResult | None:
     """Defer the batch's watchdog until its work would be stale, counting from `after` (the
     batch's last progress; default now)."""
+    call = watch_call(batch_id, after=after)
+    if call is None:
+        return None
+    task, args = call
+    return task.enqueue(*args)
+
+
+def watch_call(
+    batch_id: int, *, after: datetime.datetime | None = None
+) -> tuple[Task, tuple] | None:
+    """The batch's watchdog as a (task, args) call deferred past the stale limit, or None where
+    the backend cannot defer."""
     if not watch_enrichment_batch.get_backend().supports_defer:
         return None
     stale_after = datetime.timedelta(minutes=settings.ENRICHMENT_STALE_AFTER_MINUTES)
     run_after = max(after or timezone.now(), timezone.now() - stale_after) + stale_after
-    return watch_enrichment_batch.using(run_after=run_after + WATCH_GRACE).enqueue(batch_id)
+    return watch_enrichment_batch.using(run_after=run_after + WATCH_GRACE), (batch_id,)
 
 
 def enrichment_queue_on_commit(
@@ -130,13 +143,43 @@ def enrichment_queue_on_commit(
     chunks = chunked(outreach_ids)
 
     def send() -> None:
-        if watch:
-            # First, so a failure while queueing the chunks still leaves the watchdog behind.
-            schedule_watch(batch_id)
-        for chunk in chunks:
-            enrich_outreaches.enqueue(batch_id, chunk)
+        calls = [(enrich_outreaches, (batch_id, chunk)) for chunk in chunks]
+        if watch and (watchdog := watch_call(batch_id)) is not None:
+            calls.insert(0, watchdog)
+        enqueue_all(calls)
 
     transaction.on_commit(send, robust=True)
+
+
+def enqueue_all(calls: list[tuple[Task, tuple]]) -> None:
+    """Queue every (task, args) call: with the task table's database backend all their rows in
+    one INSERT (its `enqueue` writes one row per call: 40 for a batch of 10,000), so a batch's
+    chunks and watchdog are queued together or, if the INSERT fails, not at all (the sweep then
+    finds the batch). Other backends queue them one at a time."""
+    backends = {task.get_backend() for task, _args in calls}
+    if len(backends) != 1 or not isinstance(next(iter(backends)), DatabaseBackend):
+        for task, args in calls:
+            task.enqueue(*args)
+        return
+    backend = backends.pop()
+    rows = []
+    for task, args in calls:
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                # What DatabaseBackend.enqueue writes, the run_after its pre_save fills in too.
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": args, "kwargs": {}}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after or get_date_max(),
+                backend_name=backend.alias,
+            )
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row in rows:
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 @transaction.atomic

@@ -42,7 +42,10 @@ def per_object_transition(ids: list[int], name: str, actor) -> int:
     spec = transition_spec(name)
     batch = None
     if name == "start_enrichment":
-        batch = EnrichmentBatch.objects.create(actor=actor, total=0)
+        workspace_id = (
+            Outreach._base_manager.filter(pk__in=ids).values_list("workspace_id", flat=True).first()
+        )
+        batch = EnrichmentBatch.objects.create(workspace_id=workspace_id, actor=actor, total=0)
     moved = 0
     for pk in ids:
         try:

@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from django.conf import settings
 
@@ -14,6 +15,9 @@ from .databases import create_postgres_database
 
 RESULTS_DIR = Path(settings.BASE_DIR) / "bench-results"
 PG_DATABASE = "bench_outreach"
+# A DATABASE_URL naming a database of this prefix is the bench database itself, so people
+# benching on one server at once each keep their own.
+PG_OWN_PREFIX = "bench_"
 GROUPS = ("list", "detail", "dashboard", "batch", "enrichment", "cursor", "webhooks")
 # The child's environment: its own database, no throttling of its thousands of requests.
 CHILD_ENV = {
@@ -27,13 +31,20 @@ def postgres_configured() -> bool:
     return os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+def postgres_bench_name(url: str) -> str:
+    """`bench_outreach`, or the URL's own database when its name starts with `bench_`."""
+    name = urlsplit(url).path.lstrip("/")
+    return name if name.startswith(PG_OWN_PREFIX) else PG_DATABASE
+
+
 def backend_urls(backends: list[str], outreaches: int) -> dict[str, str]:
     urls = {}
     if "sqlite" in backends:
         urls["sqlite"] = f"sqlite:///{RESULTS_DIR / f'bench_outreach_{outreaches}.sqlite3'}"
     if "postgresql" in backends:
         if postgres_configured():
-            urls["postgresql"] = create_postgres_database(os.environ["DATABASE_URL"], PG_DATABASE)
+            url = os.environ["DATABASE_URL"]
+            urls["postgresql"] = create_postgres_database(url, postgres_bench_name(url))
         else:
             sys.stderr.write("DATABASE_URL is not PostgreSQL: PostgreSQL skipped.\n")
     return urls

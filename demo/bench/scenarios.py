@@ -55,11 +55,12 @@ LIST_TARGET_RAW_RATIO = 1.6
 LIST_TARGET_NAIVE_SPEEDUP = 50.0
 LIST_TARGET_QUERIES = 3
 DETAIL_TARGET_MS = 3.0
-BATCH_TARGET_MS = {"postgresql": 600.0, "sqlite": 250.0}
+BATCH_TARGET_MS = {"postgresql": 800.0, "sqlite": 250.0}
 BATCH_TARGET_SPEEDUP = 20.0
-# The batch's own statements; the request's token lookup is counted apart.
-BATCH_TARGET_QUERIES = 5
-AUTH_TABLE = '"authtoken_token"'
+# The batch's own statements, its work queued on commit included; what every API request costs
+# (the token lookup, the throttle's counters in a database cache) is counted apart.
+BATCH_TARGET_QUERIES = 10
+AUTH_TABLES = ('"authtoken_token"', '"auth_user"')
 ENRICHMENT_TARGET_PER_S = 5_000
 
 
@@ -347,16 +348,37 @@ def run_dashboard(bench: Bench) -> None:
 
 
 def _rolled_back(work: Callable[[], Any]) -> Callable[[], Any]:
-    """Run `work` in a transaction that is always rolled back (timing includes the work only)."""
+    """Run `work` in a transaction that is always rolled back (timing includes the work only).
+
+    What `work` left for the commit (a batch's enrichment tasks) runs before the rollback, as
+    the commit would run it: its statements are part of the cost, and the rollback takes its
+    rows back too."""
 
     def run():
         with transaction.atomic():
             try:
-                return work()
+                registered = len(connection.run_on_commit)
+                result = work()
+                pending = connection.run_on_commit[registered:]
+                del connection.run_on_commit[registered:]
+                for _savepoints, callback, _robust in pending:
+                    callback()
+                return result
             finally:
                 transaction.set_rollback(True)
 
     return run
+
+
+def _request_statement(statement) -> bool:
+    """A statement every API request sends, whatever it does: the token and its user, and the
+    throttle's counters when the cache is a database table."""
+    if any(table in statement.sql for table in AUTH_TABLES):
+        return True
+    cache = settings.CACHES.get("default", {})
+    if cache.get("BACKEND", "").endswith("DatabaseCache"):
+        return connection.ops.quote_name(cache["LOCATION"]) in statement.sql
+    return False
 
 
 def _batch_ids(size: int, eligible: list[int], ineligible: list[int], half: bool, rng) -> list[int]:
@@ -448,7 +470,7 @@ def run_batches(bench: Bench) -> None:
                     "moved": moved,
                     "ours": ours.as_dict(),
                     "queries": len(recorder.work),
-                    "auth_queries": sum(1 for s in recorder.work if AUTH_TABLE in s.sql),
+                    "request_queries": sum(1 for s in recorder.work if _request_statement(s)),
                     "statements": [s.sql[:200] for s in recorder.work],
                     "per_object": per_object_result,
                     "speedup_per_object": round(per_object_result["median_ms"] / ours.median, 1),
@@ -458,7 +480,8 @@ def run_batches(bench: Bench) -> None:
                     or ours.median <= BATCH_TARGET_MS.get(connection.vendor, 600.0),
                     "per_object": size < 10_000
                     or result["speedup_per_object"] >= BATCH_TARGET_SPEEDUP,
-                    "queries": result["queries"] - result["auth_queries"] <= BATCH_TARGET_QUERIES,
+                    "queries": result["queries"] - result["request_queries"]
+                    <= BATCH_TARGET_QUERIES,
                 }
                 bench.results.append(result)
                 report_progress(result)

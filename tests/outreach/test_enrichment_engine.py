@@ -377,6 +377,39 @@ def test_chunks_of_a_batch_are_separate_tasks(user, run_tasks, settings):
     assert (batch.ready, batch.status) == (5, "finished")
 
 
+def test_a_batch_queues_its_chunks_and_watchdog_in_one_insert(
+    user, settings, django_capture_on_commit_callbacks
+):
+    """With the task table's backend, every task row of a batch goes in one INSERT, written as
+    the backend's own enqueue writes it (a worker claims and runs them: see the crash test)."""
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.ENRICHMENT_CHUNK_SIZE = 2
+    ids = [o.pk for o in OutreachFactory.create_batch(5)]
+    with django_capture_on_commit_callbacks() as queued:
+        result = outreaches_batch_start_enrichment(ids=ids, actor=user)
+    with CaptureQueriesContext(connection) as queries:
+        for send in queued:
+            send()
+    assert [q["sql"].split(" (")[0] for q in queries.captured_queries] == [
+        f"INSERT INTO {connection.ops.quote_name(DBTaskResult._meta.db_table)}"
+    ]
+    chunks = DBTaskResult.objects.filter(task_path="outreach.tasks.enrich_outreaches")
+    assert sorted(r.args_kwargs["args"] for r in chunks) == [
+        [result.batch_id, ids[0:2]],
+        [result.batch_id, ids[2:4]],
+        [result.batch_id, ids[4:5]],
+    ]
+    assert {(r.status, r.run_after, r.queue_name, r.backend_name) for r in chunks} == {
+        ("READY", get_date_max(), "default", "default")
+    }
+    watchdog = DBTaskResult.objects.get(task_path="outreach.tasks.watch_enrichment_batch")
+    assert watchdog.args_kwargs == {"args": [result.batch_id], "kwargs": {}}
+    assert watchdog.run_after > timezone.now() + datetime.timedelta(minutes=15)
+    assert watchdog.task_result.task.run_after == watchdog.run_after
+
+
 def test_nothing_eligible_opens_no_batch(user):
     outreach = OutreachFactory(state="ready")
     result = outreaches_batch_start_enrichment(ids=[outreach.pk], actor=user)

@@ -144,11 +144,16 @@ def test_batch_assign_queries_do_not_grow_with_the_batch(outreaches, user):
     [
         # token, the sequence, lock and read, UPDATE, audit, the webhook subscribers
         ("batch_assign", 6),
-        # token, lock and read, UPDATE, history, audit, the webhook subscribers, batch, items
-        ("batch_start_enrichment", 8),
+        # token, lock and read, UPDATE, history, audit, the webhook subscribers, batch, items;
+        # on commit, one INSERT of every chunk task and the watchdog (10 chunks of 2 here)
+        ("batch_start_enrichment", 9),
     ],
 )
-def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):
+def test_batch_endpoints_are_pinned_whatever_the_size(
+    api, action, expected, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.ENRICHMENT_CHUNK_SIZE = 2
     person = PersonFactory()
     rows = OutreachFactory.create_batch(21, person=person)
     sequence = SequenceFactory()
@@ -157,7 +162,10 @@ def test_batch_endpoints_are_pinned_whatever_the_size(api, action, expected):
         body = {"outreach_ids": [o.public_id for o in chosen]}
         if action == "batch_assign":
             body["sequence_id"] = sequence.public_id
-        with CaptureQueriesContext(connection) as queries:
+        with (
+            CaptureQueriesContext(connection) as queries,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
             response = api.patch(f"/api/outreaches/{action}", body, format="json")
         assert response.status_code == 200, response.json()
         counts.append(len(work(queries)))
