@@ -237,11 +237,20 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
             ),
             models.Index(fields=["workspace", "channel", "id"], name="outreach_ws_channel_idx"),
             models.Index(fields=["workspace", "current_state", "id"], name="outreach_ws_state_idx"),
+            # Every UPDATE that is not HOT (any move of a state) writes each index again, so
+            # these two leave out the rows no plan reads them for: the default delivery status
+            # and outcome (most rows) are listed by scanning the created-at index, which finds
+            # a page of them at once. What is left still serves the rarer values, and the stale
+            # list (sent, still without an outcome: `sent_at < …` implies the second arm).
             models.Index(
-                fields=["workspace", "delivery_status", "id"], name="outreach_ws_delivery_idx"
+                fields=["workspace", "delivery_status", "id"],
+                name="outreach_ws_delivery_idx",
+                condition=~Q(delivery_status=DeliveryStatus.PENDING),
             ),
             models.Index(
-                fields=["workspace", "outcome", "sent_at"], name="outreach_ws_outcome_sent_idx"
+                fields=["workspace", "outcome", "sent_at"],
+                name="outreach_ws_outcome_sent_idx",
+                condition=~Q(outcome=Outcome.NONE) | Q(sent_at__isnull=False),
             ),
             # A person's, company's, sequence's, job's or tag's outreaches newest first (the
             # list's default order) straight from the index, however old or rare they are
