@@ -76,7 +76,13 @@ def client(generated, live_server, transactional_db):
 def test_the_schema_groups_operations_by_resource(generated):
     package = Path(generated.__file__).parent / "api"
     groups = {path.name for path in package.iterdir() if path.is_dir()}
-    resources = {"outreaches", "people", "companies", "sequences", "massprospecting_compatible"}
+    resources = {
+        "outreaches",
+        "people",
+        "companies",
+        "sequences",
+        "mass_prospecting_compatible_api",
+    }
     assert resources <= groups
     assert "api" not in groups
 
