@@ -58,7 +58,8 @@ class CompanyListView(FilteredListView):
     filterset_class = CompanyFilterSet
     template_name = "contacts/company_list.html"
     title = "Companies"
-    sort_fields = {"name": "name", "domain": "domain", "owner": "owner__username"}
+    # Owners are shown by name, so they sort by the name that comes first.
+    sort_fields = {"name": "name", "domain": "domain", "owner": "owner__first_name"}
 
     def get_queryset(self):
         return (
