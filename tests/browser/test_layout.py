@@ -1,7 +1,8 @@
 """Every dashboard page fits the screen: at 1440 px and at 390 px (a phone) no page scrolls
 sideways, whatever its tables, forms and charts hold. Wide content scrolls inside its own box or
 becomes cards; the header stays compact on a phone, the batch bar's buttons stay on screen and
-the home charts' labels keep a readable size."""
+the home charts' labels keep a readable size. The same walk fails on any Content-Security-Policy
+violation (a style attribute is refused, so a layout relying on one breaks unnoticed)."""
 
 import datetime
 
@@ -22,6 +23,14 @@ from tests.factories import TEST_DESK, FollowUpFactory, OutreachFactory
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WIDTHS = (1440, 390)
+# Content-Security-Policy violations as the page sees them: a style attribute would be refused
+# (so a layout that relies on one breaks silently).
+RECORD_VIOLATIONS = """
+window.__cspViolations = [];
+document.addEventListener("securitypolicyviolation", (e) => {
+  window.__cspViolations.push(e.violatedDirective + " " + (e.blockedURI || "inline"));
+});
+"""
 LONG = "Quarterly-infrastructure-modernisation-programme-for-the-northern-region"
 
 
@@ -129,6 +138,7 @@ def sideways(page) -> int:
 def test_no_dashboard_page_scrolls_sideways(desk, width):
     page, made = desk
     page.set_viewport_size({"width": width, "height": 900})
+    page.add_init_script(RECORD_VIOLATIONS)
     pages = dashboard_pages(made)
     # Pages the navigation links to that the list above does not name yet are checked too.
     page.goto(reverse("home"))
@@ -136,14 +146,17 @@ def test_no_dashboard_page_scrolls_sideways(desk, width):
         if href not in pages and not href.startswith(("/admin", "/api")):
             pages.append(href)
 
-    too_wide = {}
+    too_wide, refused = {}, {}
     for url in pages:
         response = page.goto(url)
         assert response.status == 200, url
         page.wait_for_load_state("load")
         if extra := sideways(page):
             too_wide[url] = f"{extra} px wider than {width}"
+        if violations := page.evaluate("window.__cspViolations"):
+            refused[url] = violations
     assert not too_wide, too_wide
+    assert not refused, refused
 
 
 def test_a_phone_keeps_the_header_short_the_batch_bar_on_screen_and_charts_readable(desk):
