@@ -1,7 +1,10 @@
 """OpenAPI generation: every operation documents the errors it can answer."""
 
+import inspect
+
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import get_doc
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 
@@ -41,6 +44,17 @@ CONFLICT = OpenApiResponse(
 
 
 class AutoSchema(SpectacularAutoSchema):
+    def get_description(self) -> str:
+        """The docstring of the view or of its action: never one of our generic bases (core), which
+        speaks of the code (how writes reach the services), not of the endpoint."""
+        action = getattr(self.view, getattr(self.view, "action", None) or self.method.lower(), None)
+        if action is not None and not getattr(action, "__module__", "").startswith("core."):
+            doc = get_doc(action)
+            if doc:
+                return doc
+        own = type(self.view).__dict__.get("__doc__")
+        return inspect.cleandoc(own) if own else ""
+
     def get_tags(self) -> list[str]:
         """Operations are grouped by resource: `/api/outreaches/…` under `outreaches`."""
         segments = [part for part in self.path.split("/") if part]

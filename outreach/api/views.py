@@ -99,7 +99,7 @@ class OutreachViewSet(ServiceModelViewSet):
     public_id_prefix = PREFIXES["outreach"]
 
     def list(self, request, *args, **kwargs):
-        """Ids first, then the page's rows as values() through the lean representation."""
+        # Ids first, then the page's rows as values() through the lean representation.
         values = outreach_list_values()
         if values is None:
             return super().list(request, *args, **kwargs)
@@ -114,8 +114,8 @@ class OutreachViewSet(ServiceModelViewSet):
         return self.get_paginated_response(outreach_list_items(page))
 
     def retrieve(self, request, *args, **kwargs):
-        """The outreach read as the list reads its rows: the serializer's keys and values,
-        without model instances or a serializer for a single row."""
+        # Read as the list reads its rows: the serializer's keys and values, without model
+        # instances or a serializer for a single row.
         values = outreach_list_values()
         if values is None:
             return super().retrieve(request, *args, **kwargs)

@@ -82,3 +82,14 @@ def test_schema_and_docs_need_login(anon, client):
     response = client.get("/api/docs")
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
+
+
+def test_descriptions_speak_of_the_endpoint_not_of_the_code(api):
+    """A generic base's docstring (how writes reach the services) is not an endpoint's description,
+    and no operation describes its implementation."""
+    schema = api.get("/api/schema", {"format": "json"}).json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            text = operation.get("description", "")
+            for word in ("delegated to services", "values()", "serializer", "lean representation"):
+                assert word not in text, (method, path, text)
