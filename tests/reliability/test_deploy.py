@@ -23,12 +23,21 @@ def production_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "STATIC_ROOT"}
+        if key
+        not in {
+            "DATABASE_URL",
+            "DEBUG",
+            "SECRET_KEY",
+            "SECRETS_KEY",
+            "ALLOWED_HOSTS",
+            "STATIC_ROOT",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="outreach_site.settings",
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(50),
+        SECRETS_KEY=secrets.token_urlsafe(32),
         ALLOWED_HOSTS="outreach.example.com",
         LOG_LEVEL="WARNING",
     )
