@@ -28,8 +28,11 @@ class OutcomeLogged:
 
 
 @transaction.atomic
-def outreach_log_outcome(*, outreach: Outreach, outcome: str, actor: Actor) -> OutcomeLogged:
-    """Record the outcome of a sent outreach, with the effects of an outcome.
+def outreach_log_outcome(
+    *, outreach: Outreach, outcome: str, actor: Actor, other_changes: dict | None = None
+) -> OutcomeLogged:
+    """Record the outcome of a sent outreach, with the effects of an outcome (and, in the same
+    transaction, `other_changes` made with it on the outreach page: approval, sequence).
 
     Logging is always recorded, even of the outcome it already has ("no response" again, days
     later): the stale list and the job's heat count from the moment an outcome was logged.
@@ -37,9 +40,13 @@ def outreach_log_outcome(*, outreach: Outreach, outcome: str, actor: Actor) -> O
     """
     require(actor, Permission.WRITE, "edit outreaches")
     locked = lock(outreach)
-    if locked.outcome != outcome:
-        locked = outreach_update(outreach=locked, actor=actor, outcome=outcome)
-    else:
+    unchanged = locked.outcome == outcome
+    changes = (
+        {**(other_changes or {})} if unchanged else {**(other_changes or {}), "outcome": outcome}
+    )
+    if changes:
+        locked = outreach_update(outreach=locked, actor=actor, **changes)
+    if unchanged:
         audit.record(
             actor=actor, action=AuditAction.UPDATE, obj=locked, changes={"outcome": [outcome] * 2}
         )

@@ -26,6 +26,7 @@ from ..filters import OutreachFilterSet
 from ..forms import OutreachForm, OutreachQuickUpdateForm, TransitionForm, transition_label
 from ..history import history_entries
 from ..models import Outreach, Sequence, Tag
+from ..services import outcomes
 from ..services import outreaches as service
 from ..state_machine import (
     DELIVERY_TRANSITIONS,
@@ -245,9 +246,21 @@ def outreach_update(request: HttpRequest, pk: int) -> HttpResponse:
         if not changes:
             messages.info(request, "Nothing changed.")
             return redirect("outreach:detail", pk)
-        if call_service(
-            form, service.outreach_update, outreach=outreach, actor=request.user, **changes
-        ):
+        if "outcome" in changes:
+            # Logged as the follow-up queue logs it: no response keeps following up.
+            logged = call_service(
+                form,
+                outcomes.outreach_log_outcome,
+                outreach=outreach,
+                actor=request.user,
+                outcome=changes.pop("outcome"),
+                other_changes=changes,
+            )
+        else:
+            logged = call_service(
+                form, service.outreach_update, outreach=outreach, actor=request.user, **changes
+            )
+        if logged:
             messages.success(request, "Outreach updated.")
             return redirect("outreach:detail", pk)
     for errors in form.errors.values():

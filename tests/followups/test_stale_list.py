@@ -13,7 +13,7 @@ from django.utils import timezone
 from followups.models import FollowUp
 from outreach.models import Outreach
 from outreach.selectors import stale_outreaches
-from tests.factories import FollowUpFactory, OutreachFactory, PersonFactory
+from tests.factories import FollowUpFactory, OutreachFactory, PersonFactory, SequenceFactory
 from workspaces.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -220,3 +220,22 @@ def test_full_lists_cost_the_same_queries_for_1_row_and_30(dash, path):
         FollowUpFactory(due_at=DAYS_AGO)
     assert queries() == one
     assert Outreach.objects.stale().count() == 30
+
+
+def test_the_outreach_page_logs_an_outcome_the_same_way(dash):
+    quiet = OutreachFactory(sent_at=DAYS_AGO)
+    FollowUpFactory(outreach=quiet, attempt_no=1, status="done", completed_at=DAYS_AGO)
+    sequence = SequenceFactory()
+
+    response = dash.post(
+        f"/outreaches/{quiet.public_id}/update/",
+        {"outcome": "no_response", "approved": "on", "sequence": sequence.pk},
+        follow=True,
+    )
+
+    assert "Outreach updated." in response.content.decode()
+    quiet.refresh_from_db()
+    assert (quiet.outcome, quiet.approved, quiet.sequence_id) == ("no_response", True, sequence.pk)
+    assert FollowUp.objects.get(outreach=quiet, status="pending").attempt_no == 2
+    assert stale_count() == 0
+    assert "Outcome logged: no response" in response.content.decode()
