@@ -43,7 +43,8 @@ def home(request):
             {"label": label, "parts": parts, "href": _list_url(channel=channel)}
             for channel, label, parts in outcomes_by_channel()
         ],
-        list(Outcome.choices),
+        # "None" reads as a missing value in a legend: say what it means.
+        [(v, "No outcome yet" if v == Outcome.NONE else label) for v, label in Outcome.choices],
     )
     rates = reply_rate_by_sequence()
     reply_rates = bar_chart(

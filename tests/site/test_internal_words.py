@@ -25,6 +25,7 @@ INTERNAL_TERMS = (
     "Start_enrichment",
     "start_enrichment",
     "{'",
+    "· None:",
 )
 # Usernames (the demo's are owner_001…) belong on the members page only; elsewhere people are
 # named by their names.
