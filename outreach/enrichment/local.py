@@ -5,7 +5,12 @@ It normalises and checks the details on the person (email syntax without DNS, ph
 missing email from the company's domain and the address pattern of colleagues there.
 """
 
+from collections import OrderedDict
+
 from django.conf import settings
+from django.db import connection
+from django.db.models import BigIntegerField, CharField, Count, Func, Sum, Value
+from django.db.models.functions import Concat
 
 from contacts.models import Person
 from contacts.normalize import (
@@ -45,21 +50,42 @@ class LocalProvider(EnrichmentProvider):
         }
 
     def _learn_domains(self, stored_domains: set[str]) -> dict[str, DomainPattern]:
-        """One query for all the domains a chunk needs: the colleagues with a given address.
+        """What the colleagues at the domains a chunk needs show: those with a given address.
 
         Bounced and inferred addresses are no evidence: a guess must not confirm the pattern
-        it came from.
+        it came from. On PostgreSQL a worker remembers each domain's pattern with a digest of
+        the colleagues it came from (`LEARNT`); a chunk asks for the digests first and reads
+        again only the colleagues of the domains whose digest changed or that it never met.
+        Elsewhere every chunk reads them all.
         """
         if not stored_domains:
             return {}
         # Each stored spelling normalised once, not once per colleague (tens of thousands).
         domain_of = {stored: _domain(stored) for stored in stored_domains}
+        spellings: dict[str, list[str]] = {}
+        for stored, domain in sorted(domain_of.items()):
+            spellings.setdefault(domain, []).append(stored)
+        digests = colleague_digests(stored_domains)
+        learnt: dict[str, DomainPattern] = {}
+        keys: dict[str, tuple] = {}
+        for domain, stored in spellings.items():
+            if digests is None:
+                continue
+            keys[domain] = tuple((spelling, digests.get(spelling)) for spelling in stored)
+            remembered = LEARNT.get(domain)
+            if remembered is not None and remembered[0] == keys[domain]:
+                learnt[domain] = remembered[1]
+        unread = {stored for stored, domain in domain_of.items() if domain not in learnt}
         by_domain: dict[str, list[tuple[str, str, str]]] = {}
-        for first_name, last_name, email, stored in colleagues_at(stored_domains):
-            by_domain.setdefault(domain_of[stored], []).append((first_name, last_name, email))
-        return {
-            domain: learn(domain, by_domain.get(domain, [])) for domain in set(domain_of.values())
-        }
+        if unread:
+            for first_name, last_name, email, stored in colleagues_at(unread):
+                by_domain.setdefault(domain_of[stored], []).append((first_name, last_name, email))
+        for domain in spellings:
+            if domain not in learnt:
+                learnt[domain] = learn(domain, by_domain.get(domain, []))
+                if domain in keys:
+                    LEARNT.put(domain, (keys[domain], learnt[domain]))
+        return learnt
 
     def _email(self, contact: Contact, patterns: dict[str, DomainPattern]) -> Detail:
         given = contact.email.strip()
@@ -119,18 +145,85 @@ class LocalProvider(EnrichmentProvider):
             return Missing("invalid", f"The {label} {given!r} is not valid: {exc}")
 
 
-def colleagues_at(stored_domains: set[str]):
-    """(first name, last name, email, company domain) of the people at these domains whose own
-    address is evidence. Its conditions are those of the person_colleague_idx index, which
-    holds every column it reads."""
+def _colleagues(stored_domains: set[str]):
+    """The people at these domains whose own address is evidence. Its conditions are those of
+    the person_colleague_idx index, which holds every column it reads."""
     return (
         Person.objects.filter(
             company__domain__in=stored_domains, email_invalid=False, email_inferred=False
         )
         .exclude(email="")
         .order_by()
-        .values_list("first_name", "last_name", "email", "company__domain")
     )
+
+
+def colleagues_at(stored_domains: set[str]):
+    """(first name, last name, email, company domain) of the colleagues at these domains."""
+    return _colleagues(stored_domains).values_list(
+        "first_name", "last_name", "email", "company__domain"
+    )
+
+
+# Between the fields of one colleague in a digest: a control character no name or address holds.
+_SEPARATOR = "\x1f"
+
+
+class _Hash64(Func):
+    """PostgreSQL's 64-bit hash of a text."""
+
+    function = "hashtextextended"
+    output_field = BigIntegerField()
+
+
+def colleague_digests(stored_domains: set[str]) -> dict[str, tuple[int, int]] | None:
+    """{stored domain: (colleagues, sum of a 64-bit hash of each one's names and address)}: a
+    digest that changes when any colleague does, whatever the order the rows come in, read
+    from the same index as the colleagues themselves in one hashed aggregate. None where the
+    database has no such hash (SQLite), whose chunks read every colleague instead."""
+    if connection.vendor != "postgresql":
+        return None
+    text = Concat(
+        "first_name",
+        Value(_SEPARATOR),
+        "last_name",
+        Value(_SEPARATOR),
+        "email",
+        output_field=CharField(),
+    )
+    rows = (
+        _colleagues(stored_domains)
+        .values("company__domain")
+        .annotate(n=Count("*"), digest=Sum(_Hash64(text, Value(0))))
+        .values_list("company__domain", "n", "digest")
+    )
+    return {stored: (n, int(digest)) for stored, n, digest in rows}
+
+
+class _Learnt:
+    """The patterns a worker learnt, by domain, each with the digests of the colleagues it came
+    from; the least recently used go first past `size`."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[str, tuple[tuple, DomainPattern]] = OrderedDict()
+
+    def get(self, domain: str) -> tuple[tuple, DomainPattern] | None:
+        item = self._items.get(domain)
+        if item is not None:
+            self._items.move_to_end(domain)
+        return item
+
+    def put(self, domain: str, item: tuple[tuple, DomainPattern]) -> None:
+        self._items[domain] = item
+        self._items.move_to_end(domain)
+        while len(self._items) > self.size:
+            self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()
+
+
+LEARNT = _Learnt(size=20_000)
 
 
 def _domain(stored: str) -> str:

@@ -12,6 +12,7 @@ from django.utils import timezone
 from contacts.models import Company, Person
 from contacts.services import person_update
 from outreach.enrichment import engine
+from outreach.enrichment.local import LEARNT
 from outreach.enrichment.providers import EnrichmentProvider
 from outreach.models import (
     EnrichmentBatch,
@@ -25,6 +26,12 @@ from outreach.tasks import enrichment_requeue_lost, watch_enrichment_batch
 from tests.factories import CompanyFactory, OutreachFactory, PersonFactory, default_workspace
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_worker():
+    """Each test starts as a worker that has learnt no domain yet."""
+    LEARNT.clear()
 
 
 def state(outreach):

@@ -4,11 +4,17 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from outreach.enrichment.local import LocalProvider, colleagues_at
+from outreach.enrichment.local import LEARNT, LocalProvider, colleagues_at
 from outreach.enrichment.providers import Contact, Found, Missing, get_provider
 from tests.factories import CompanyFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_worker():
+    """Each test starts as a worker that has learnt no domain yet."""
+    LEARNT.clear()
 
 
 def findings(**known):
@@ -172,8 +178,49 @@ def test_inference_reads_colleagues_once_for_many_people_and_domains():
     ]
     with CaptureQueriesContext(connection) as queries:
         LocalProvider().enrich(contacts)
-    # The colleagues with a given address, for all the domains at once.
-    assert len(queries.captured_queries) == 1
+    # The colleagues with a given address, for all the domains at once (PostgreSQL: their
+    # digests first).
+    remembers = connection.vendor == "postgresql"
+    assert len(queries.captured_queries) == (2 if remembers else 1)
+
+
+def test_a_worker_reads_again_only_the_domains_whose_colleagues_changed():
+    """PostgreSQL: the patterns learnt are remembered with a digest of their colleagues, so a
+    chunk meeting a domain again reads only the digests, until a colleague changes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("digests are read with PostgreSQL's aggregates")
+    acme = CompanyFactory(domain="acme.com")
+    beta = CompanyFactory(domain="beta.com")
+    PersonFactory(company=acme, first_name="Ann", last_name="Bell", email="ann.bell@acme.com")
+    PersonFactory(company=beta, first_name="Bo", last_name="Kim", email="bkim@beta.com")
+    contacts = [
+        Contact(person_id=n, first_name="Ivy", last_name="Jones", company_domain=domain)
+        for n, domain in enumerate(["acme.com", "beta.com"])
+    ]
+
+    def enrich():
+        with CaptureQueriesContext(connection) as queries:
+            found = LocalProvider().enrich(contacts)
+        return [found[n].email.value for n in range(2)], queries.captured_queries
+
+    first, read = enrich()
+    assert first == ["ivy.jones@acme.com", "ijones@beta.com"]
+    assert len(read) == 2
+    again, read = enrich()
+    assert again == first
+    assert len(read) == 1  # the digests alone
+    # New evidence at acme.com: only that domain is read again, and it learns from it.
+    for first_name, last_name in [("Carl", "Dunn"), ("Eve", "Ford")]:
+        PersonFactory(
+            company=acme,
+            first_name=first_name,
+            last_name=last_name,
+            email=f"{first_name[0]}{last_name}@acme.com".lower(),
+        )
+    changed, read = enrich()
+    assert changed == ["ijones@acme.com", "ijones@beta.com"]
+    assert len(read) == 2
+    assert "beta.com" not in read[1]["sql"]
 
 
 def test_the_colleague_read_is_answered_from_its_own_index():
