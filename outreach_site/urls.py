@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("followups.urls")),
     path("", include("workspaces.urls")),
     path("", include("integrations.urls")),
+    path("", include("sending.urls")),
 ]
