@@ -294,6 +294,8 @@ SPECTACULAR_SETTINGS = {
         "or a dashboard session (with CSRF)."
     ),
     "VERSION": "1.0.0",
+    # smtp_security and imap_security share one set of choices: one name for it.
+    "ENUM_NAME_OVERRIDES": {"ConnectionSecurityEnum": "sending.choices.Security"},
     # The sections of the docs, in the order people look for them.
     "TAGS": [
         {
