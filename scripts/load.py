@@ -64,12 +64,13 @@ class App:
         self.env = {
             key: value
             for key, value in os.environ.items()
-            if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
+            if key not in {"DATABASE_URL", "DEBUG", "SECRET_KEY", "SECRETS_KEY", "ALLOWED_HOSTS"}
         }
         self.env.update(
             DJANGO_SETTINGS_MODULE="outreach_site.settings",
             DEBUG="0",
             SECRET_KEY=secrets.token_urlsafe(50),
+            SECRETS_KEY=secrets.token_urlsafe(32),
             ALLOWED_HOSTS=HOST,
             DATABASE_URL=args.database_url or f"sqlite:///{workdir / 'load.sqlite3'}",
             STATIC_ROOT=str(workdir / "static"),

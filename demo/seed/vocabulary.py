@@ -132,19 +132,20 @@ SEQUENCE_STYLES = (
     "check-in",
     "break-up",
 )
+# Sequence step templates, in the template language sequences use (sending.templating).
 STEP_SUBJECTS = (
-    "Quick question, {first_name}",
-    "Idea for {company}",
-    "{company} + us?",
+    "Quick question, {{ first_name }}",
+    "Idea for {{ company }}",
+    "{{ company }} + us?",
     "Following up",
     "Worth a chat?",
     "Closing the loop",
 )
 STEP_BODIES = (
-    "Hi {first_name},\n\nI noticed {company} is growing its team. Open to a short call?",
-    "Hi {first_name},\n\nFloating this back up in case it got buried.",
-    "Hi {first_name},\n\nOne last note from me; happy to reconnect whenever suits.",
-    "Hi {first_name},\n\nWould a 15-minute call next week work?",
+    "Hi {{ first_name }},\n\nI noticed {{ company }} is growing its team. Open to a short call?",
+    "Hi {{ first_name }},\n\nFloating this back up in case it got buried.",
+    "Hi {{ first_name }},\n\nOne last note from me; happy to reconnect whenever suits.",
+    "Hi {{ first_name }},\n\nWould a 15-minute call next week work?",
 )
 SUBJECTS = (
     "Quick question about {company}",

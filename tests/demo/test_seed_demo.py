@@ -24,6 +24,7 @@ from jobs.services import job_explain_heat
 from outreach.choices import UNRESOLVED_OUTCOMES
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep, Tag
 from outreach.services import sort_keys
+from sending import templating
 from tests.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -365,3 +366,14 @@ def test_the_demo_data_holds_no_combination_the_product_never_makes():
     )
     assert Outreach.objects.filter(channel="email", person__email="").exists()
     assert not stuck.exists()
+
+
+def test_seeded_step_templates_are_valid_and_render_for_a_person():
+    seed_demo(outreaches=300, seed=3, now=NOW)
+    steps = SequenceStep.objects.all()
+    assert steps.exists()
+    context = {"first_name": "Ada", "company": "Analytical"}
+    for step in steps:
+        for template in (step.subject_template, step.body_template):
+            templating.validate(template)
+            assert "{" not in templating.render(template, context)
