@@ -312,6 +312,11 @@ SPECTACULAR_SETTINGS = {
         {"name": "enrichment_batches", "description": "The progress of enrichment batches."},
         {"name": "users", "description": "The members of your workspace (owner ids)."},
         {"name": "audit", "description": "Who changed what, and when."},
+        {
+            "name": "mailboxes",
+            "description": "The mailboxes sequences send through, and a test send.",
+        },
+        {"name": "messages", "description": "Messages sent, with their exact bytes."},
         {"name": "webhooks", "description": "Endpoints that receive signed events."},
         {
             "name": "MassProspecting-compatible API",
@@ -337,7 +342,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # httpx logs a line per webhook sent at INFO: the delivery log already keeps each one.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "httpx": {"level": "WARNING"}},
 }
 PHONE_DEFAULT_REGION = os.environ.get("PHONE_DEFAULT_REGION", "US")
 
