@@ -248,6 +248,7 @@ def test_the_readme_examples_find_their_rows_in_the_demo_data():
     assert Sequence.objects.get(pk=3).name == "Recruiters — cold intro"
     assert Outreach.objects.filter(current_state="ready").count() == 51
     assert not Outreach.objects.filter(pk=999_999).exists()
+    assert FollowUp.objects.get(pk=32).status == "pending"
 
 
 # --- seed_demo: reproducible, atomic ---------------------------------------------------------
