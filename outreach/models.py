@@ -42,7 +42,7 @@ def is_approved(outreach: "Outreach") -> bool:
     return outreach.approved
 
 
-is_approved.failure = "it needs approved=true"
+is_approved.failure = "it must be approved (approved: true)"
 
 
 class Tag(models.Model):

@@ -149,7 +149,7 @@ def test_start_checks_its_conditions_per_outreach_and_says_why(admin_client, adm
     assert messages_of(response) == [
         "Start: 1 outreach moved to Starting.",
         "Start: 2 skipped: "
-        "1 because Cannot start from 'ready' to 'starting': it needs approved=true "
+        "1 because Cannot start from 'ready' to 'starting': it must be approved (approved: true) "
         f"({unapproved.public_id}); "
         "1 because Cannot start from 'new' to 'starting': start only moves 'ready' to "
         f"'starting' ({fresh.public_id}).",

@@ -82,8 +82,8 @@ def test_system_transition_records_no_actor_and_keeps_metadata():
     ("sequence", "approved", "message"),
     [
         (False, True, "it needs a sequence"),
-        (True, False, "it needs approved=true"),
-        (False, False, "it needs a sequence and it needs approved=true"),
+        (True, False, "it must be approved (approved: true)"),
+        (False, False, "it needs a sequence and it must be approved (approved: true)"),
     ],
 )
 def test_start_needs_a_sequence_and_approval(sequence, approved, message, user):

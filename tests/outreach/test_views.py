@@ -388,7 +388,7 @@ def test_detail_offers_only_the_transitions_allowed_now(dash):
     buttons = re.findall(r'name="transition" value="(\w+)"', html)
     # ready: start is not offered without a sequence and approval; delivery may run or cancel.
     assert sorted(buttons) == ["abort", "cancel", "run"]
-    assert "Start needs: it needs a sequence and it needs approved=true." in html
+    assert "Start needs: it needs a sequence and it must be approved (approved: true)." in html
 
     outreach = OutreachFactory(state="ready", approved=True, sequence=SequenceFactory())
     html = dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
