@@ -1,6 +1,6 @@
 from django import forms
 
-from workspaces.selectors import members_in_scope
+from workspaces.selectors import member_name, members_in_scope
 
 from . import choices
 from .choices import MailboxKind, Security
@@ -20,7 +20,7 @@ class MailboxForm(forms.Form):
         initial=MailboxKind.LOCAL,
         help_text="Local builds and stores every message and sends nothing.",
     )
-    owner = forms.ModelChoiceField(queryset=None, required=False, help_text="Default: you.")
+    owner = forms.ModelChoiceField(queryset=None, required=False, empty_label="You")
     smtp_host = forms.CharField(max_length=255, required=False, label="SMTP host")
     smtp_port = forms.IntegerField(
         min_value=1, max_value=65535, initial=choices.DEFAULT_SMTP_PORT, label="SMTP port"
@@ -125,6 +125,7 @@ class MailboxForm(forms.Form):
         super().__init__(*args, **kwargs)
         if may_choose_owner:
             self.fields["owner"].queryset = members_in_scope()
+            self.fields["owner"].label_from_instance = member_name
         else:
             del self.fields["owner"]
         if editing:

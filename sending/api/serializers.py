@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import EnumField, PublicIdField
@@ -8,6 +9,20 @@ from ..choices import WEEKDAYS, MailboxKind, Security
 from ..models import Mailbox, Message
 
 TIME_FORMAT = "%H:%M"
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$",
+        "example": "09:00",
+    }
+)
+class ClockTimeField(serializers.TimeField):
+    """A time of day as `HH:MM` (OpenAPI's `time` format would demand seconds and an offset)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], **kwargs)
 
 
 class MailboxSerializer(serializers.ModelSerializer):
@@ -47,12 +62,8 @@ class MailboxSerializer(serializers.ModelSerializer):
         required=False,
         help_text="Days it sends on: mon … sun (default mon–fri).",
     )
-    window_start = serializers.TimeField(
-        format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], required=False
-    )
-    window_end = serializers.TimeField(
-        format=TIME_FORMAT, input_formats=[TIME_FORMAT, "%H:%M:%S"], required=False
-    )
+    window_start = ClockTimeField(required=False, help_text="HH:MM in time_zone (default 09:00).")
+    window_end = ClockTimeField(required=False, help_text="HH:MM in time_zone (default 17:00).")
     time_zone = serializers.CharField(
         max_length=64, required=False, help_text="An IANA name, e.g. Europe/Berlin (default UTC)."
     )

@@ -23,6 +23,7 @@ def concrete_paths(resolver=None, prefix=""):
         pattern = str(entry.pattern)
         # Turn a regex or path() pattern into a sample path.
         sample = re.sub(r"\(\?P<(\w+)>[^)]*\)", "sample_1", pattern)
+        sample = re.sub(r"<int:\w+>", "1", sample)  # a bare number (an import's own id)
         sample = re.sub(r"<(?:\w+:)?(\w+)>", "sample_1", sample)
         sample = sample.replace("^", "").replace("$", "").replace("/?", "/").replace("\\", "")
         sample = re.sub(r"\(\?:[^)]*\)\??", "", sample).replace("?", "")
