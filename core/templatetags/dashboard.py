@@ -1,6 +1,8 @@
 """Template helpers of the dashboard: safe bodies, sortable headers, navigation state."""
 
 from django import template
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -90,3 +92,38 @@ def get_item(mapping, key):
 def is_http_url(value: str) -> bool:
     """Only http(s) links are rendered as links (never javascript: or data:)."""
     return isinstance(value, str) and value.lower().startswith(("http://", "https://"))
+
+
+@register.filter
+def readable_changes(entry) -> list[tuple[str, object, object]]:
+    """An audit entry's changes as (label, before, after): the field's own name for people and
+    its choices' labels ("Outcome: None → No response", not `outcome: none → no_response`)."""
+    model = _model_named(entry.object_type)
+    readable = []
+    for name, values in (entry.changes or {}).items():
+        pair = isinstance(values, list) and len(values) == 2
+        before, after = values if pair else (None, values)
+        field = None
+        if model is not None:
+            try:
+                field = model._meta.get_field(name)
+            except FieldDoesNotExist:
+                field = None
+        label = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
+        choices = dict(field.flatchoices) if field is not None and field.choices else {}
+        readable.append(
+            (
+                label[:1].upper() + label[1:],
+                choices.get(before, before),
+                choices.get(after, after),
+            )
+        )
+    return readable
+
+
+def _model_named(model_name: str):
+    """The model an audit entry's object_type names (its model_name), if any."""
+    for model in apps.get_models():
+        if model._meta.model_name == model_name:
+            return model
+    return None

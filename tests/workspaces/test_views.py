@@ -215,3 +215,13 @@ def test_the_audit_page_filters_by_actor_with_the_apis_filters(dash, user):
     assert company.public_id in dash.get("/audit/", {"actor": f"usr_{user.pk}"}).content.decode()
     mine = dash.get("/audit/", {"actor": f"usr_{bob.pk}"}).content.decode()
     assert company.public_id not in mine
+
+
+def test_the_audit_page_reads_changes_in_words(dash, api, user):
+    """Field names and choice values as people read them, not as the code names them."""
+    outreach = OutreachFactory()
+    path = f"/api/outreaches/{outreach.public_id}"
+    assert api.patch(path, {"outcome": "no_response"}, format="json").status_code == 200
+    page = dash.get("/audit/", {"object_id": outreach.public_id}).content.decode()
+    assert "no_response" not in page and "<strong>outcome</strong>" not in page
+    assert "<strong>Outcome</strong>: None → No response" in page
