@@ -52,6 +52,8 @@ class BatchForm(forms.Form):
         empty_label="Choose a sequence…",
         error_messages={"invalid_choice": "That sequence no longer exists."},
     )
+    # Set by the confirmation page: replace other sequences, running ones included.
+    confirmed = forms.BooleanField(required=False)
 
     def clean(self):
         cleaned = super().clean()

@@ -217,3 +217,16 @@ def jobs_with_dormant_candidate(
 def enrichment_batch(pk: int) -> EnrichmentBatch | None:
     """One enrichment batch (its progress is on the model), or None."""
     return EnrichmentBatch.objects.filter(pk=pk).first()
+
+
+# Pipeline states in which an outreach is already running its sequence.
+RUNNING_STATES = (PipelineState.STARTING.value, PipelineState.WAITING.value)
+
+
+def sequence_assignment_conflicts(ids: list[int], sequence: Sequence) -> dict[str, int]:
+    """Of these outreaches, how many another sequence would be taken from, and how many are
+    running theirs: one query."""
+    return Outreach.objects.filter(pk__in=ids).aggregate(
+        other_sequence=Count("pk", filter=Q(sequence__isnull=False) & ~Q(sequence=sequence)),
+        running=Count("pk", filter=Q(current_state__in=RUNNING_STATES)),
+    )

@@ -39,9 +39,12 @@ class OutreachBatchView(BulkActionView):
         return self.start_enrichment(request, ids, back)
 
     def assign_sequence(self, request, form, ids, back) -> HttpResponse:
-        result = outreaches_batch_assign_sequence(
-            ids=ids, sequence=form.cleaned_data["sequence"], actor=request.user
-        )
+        sequence = form.cleaned_data["sequence"]
+        if not form.cleaned_data["confirmed"]:
+            conflicts = selectors.sequence_assignment_conflicts(ids, sequence)
+            if conflicts["other_sequence"] or conflicts["running"]:
+                return self.confirm_assignment(request, sequence, len(ids), conflicts, back)
+        result = outreaches_batch_assign_sequence(ids=ids, sequence=sequence, actor=request.user)
         messages.success(
             request,
             f"Assigned “{result.sequence_name}” to {_plural(result.updated_count)}.",
@@ -50,6 +53,25 @@ class OutreachBatchView(BulkActionView):
             request, [{"id": pk, "reason": "not found (deleted?)"} for pk in result.not_found]
         )
         return redirect(back)
+
+    def confirm_assignment(self, request, sequence, count, conflicts, back) -> HttpResponse:
+        """Ask before taking outreaches off another sequence, or off one they are running: the
+        same POST again, confirmed."""
+        return render(
+            request,
+            "outreach/batch_confirm.html",
+            {
+                "title": "Replace their sequences?",
+                "sequence": sequence,
+                "count": count,
+                "noun": _plural(count),
+                "conflicts": conflicts,
+                "ids": request.POST.getlist("ids"),
+                "all_matching": request.POST.get("all_matching"),
+                "query": request.GET.urlencode(),
+                "back": back,
+            },
+        )
 
     def start_enrichment(self, request, ids, back) -> HttpResponse:
         result = outreaches_batch_start_enrichment(ids=ids, actor=request.user)

@@ -691,3 +691,36 @@ def test_edit_a_sequence_replaces_its_steps_and_checks_the_name(dash):
 
     taken = dash.post(f"/sequences/{sequence.public_id}/edit/", {"name": "Taken"} | steps_data([]))
     assert taken.context["form"].errors["name"] == ["sequence with this name already exists."]
+
+
+def test_batch_assign_asks_before_replacing_other_or_running_sequences(dash):
+    """Outreaches on another sequence, or running one, are not moved without a yes."""
+    old, new = SequenceFactory(name="Old cadence"), SequenceFactory(name="New cadence")
+    fresh = OutreachFactory()
+    taken = OutreachFactory(sequence=old)
+    running = OutreachFactory(sequence=old, current_state="waiting")
+    ids = [o.public_id for o in (fresh, taken, running)]
+    form = {"action": "assign_sequence", "sequence": new.pk, "ids": ids}
+
+    asked = dash.post("/outreaches/batch/?channel=email", form)
+    page = asked.content.decode()
+    assert asked.status_code == 200 and "Assign “New cadence” to 3 outreaches?" in page
+    assert "2 of them already have another sequence" in page
+    assert "1 of them is running its sequence" in page
+    assert 'action="/outreaches/batch/?channel=email"' in page
+    assert not Outreach.objects.filter(sequence=new).exists()
+
+    done = dash.post("/outreaches/batch/?channel=email", {**form, "confirmed": "on"}, follow=True)
+    assert messages_of(done) == ["Assigned “New cadence” to 3 outreaches."]
+    assert Outreach.objects.filter(sequence=new).count() == 3
+
+
+def test_batch_assign_of_the_same_sequence_needs_no_confirmation(dash):
+    sequence = SequenceFactory(name="Same")
+    outreach = OutreachFactory(sequence=sequence)
+    response = dash.post(
+        "/outreaches/batch/",
+        {"action": "assign_sequence", "sequence": sequence.pk, "ids": [outreach.public_id]},
+        follow=True,
+    )
+    assert messages_of(response) == ["Assigned “Same” to 1 outreach."]
