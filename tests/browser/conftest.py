@@ -11,6 +11,10 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 
 
 def pytest_collection_modifyitems(config, items):
+    here = Path(__file__).parent
+    for item in items:
+        if Path(item.fspath).is_relative_to(here):
+            item.add_marker(pytest.mark.browser)
     reason = None
     if not CHROMIUM.exists() and not shutil.which("chromium"):
         reason = f"chromium is not installed at {CHROMIUM} (apt-get install chromium)"
@@ -20,7 +24,6 @@ def pytest_collection_modifyitems(config, items):
         except ImportError:
             reason = "the playwright package is not installed (pip install playwright)"
     if reason:
-        here = Path(__file__).parent
         for item in items:
             if Path(item.fspath).is_relative_to(here):
                 item.add_marker(pytest.mark.skip(reason=reason))

@@ -10,6 +10,8 @@ import pytest
 
 from tests.factories import JobFactory, OutreachFactory, SequenceFactory, UserFactory
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 PASSWORD = "pass-word-123"
 # Every violation, as the page itself sees it (console wording varies between versions).

@@ -124,6 +124,7 @@ def _use_existing(case, existing):
             return
 
 
+@pytest.mark.fuzz
 @pytest.mark.django_db
 @schema.parametrize()
 @settings(
