@@ -100,6 +100,11 @@ def followup_create(*, actor, workspace=None, **values: Any) -> FollowUp:
 
 def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = "") -> FollowUp:
     """Attempt 1 of following up on a sent outreach, due `sent_at` + the follow-up delay."""
+    return _follow_up_attempt(outreach, attempt_no=1, due_at=due_after(sent_at), note=note)
+
+
+def _follow_up_attempt(outreach, *, attempt_no: int, due_at: datetime, note: str = "") -> FollowUp:
+    """One attempt of following up on an outreach, titled after whom it reaches."""
     return FollowUp.objects.create(
         workspace_id=outreach.workspace_id,
         outreach=outreach,
@@ -107,8 +112,8 @@ def followup_schedule_first_attempt(*, outreach, sent_at: datetime, note: str = 
         job=outreach.job,
         kind=FollowUpKind.FOLLOW_UP,
         title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
-        attempt_no=1,
-        due_at=due_after(sent_at),
+        attempt_no=attempt_no,
+        due_at=due_at,
         note=note,
     )
 
@@ -148,16 +153,7 @@ def followup_schedule_next_attempt(*, outreach) -> tuple[FollowUp | None, bool]:
     last = attempts[0].attempt_no if attempts else 0
     if last >= LAST_ATTEMPT:
         return None, False
-    followup = FollowUp.objects.create(
-        workspace_id=outreach.workspace_id,
-        outreach=outreach,
-        person=outreach.person,
-        job=outreach.job,
-        kind=FollowUpKind.FOLLOW_UP,
-        title=follow_up_title(person=outreach.person, company=outreach.company, job=outreach.job),
-        attempt_no=last + 1,
-        due_at=due_after(timezone.now()),
-    )
+    followup = _follow_up_attempt(outreach, attempt_no=last + 1, due_at=due_after(timezone.now()))
     return followup, True
 
 
