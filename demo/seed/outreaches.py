@@ -17,6 +17,7 @@ from outreach.choices import (
     MESSAGE_ID_OUTREACH_TYPES,
     OUTREACH_TYPE_CHANNEL,
     UNRESOLVED_OUTCOMES,
+    Channel,
     Context,
     DeliveryStatus,
     Outcome,
@@ -102,7 +103,7 @@ def _made_possible(
     """Set right, after every draw (so the draws, and every row after, stay as they were), what
     the draws may combine but the product never does: an email outreach of a person with no
     address ends enrichment not available, and only a waiting outreach has been sent."""
-    if channel == "email" and person is not None and not person.email and state in ENRICHED:
+    if channel == Channel.EMAIL and person is not None and not person.email and state in ENRICHED:
         state = PipelineState.NOT_AVAILABLE.value
         if delivery != DeliveryStatus.CANCELED.value:
             delivery = DeliveryStatus.PENDING.value
