@@ -1,5 +1,7 @@
 """Template helpers of the dashboard: safe bodies, sortable headers, navigation state."""
 
+import functools
+
 from django import template
 from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
@@ -123,7 +125,9 @@ def readable_changes(entry) -> list[tuple[str, object, object]]:
 
 def _model_named(model_name: str):
     """The model an audit entry's object_type names (its model_name), if any."""
-    for model in apps.get_models():
-        if model._meta.model_name == model_name:
-            return model
-    return None
+    return _models_by_name().get(model_name)
+
+
+@functools.cache
+def _models_by_name() -> dict:
+    return {model._meta.model_name: model for model in apps.get_models()}
