@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 
 from core.errors import InvalidInput
+from core.hooks import Hook
 from workspaces import audit
 from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require
@@ -165,6 +166,26 @@ def followups_cancel_open(*, outreach_ids: list[int]) -> int:
     ).update(status=FollowUpStatus.CANCELED, completed_at=now, updated_at=now)
 
 
+def followup_create_step(*, outreach, title: str, due_at: datetime) -> FollowUp:
+    """A sequence step on a channel the engine cannot send: a to-do for a person, due when the
+    step is; the sequence goes on when it is done or skipped (`step_settled`)."""
+    return FollowUp.objects.create(
+        workspace_id=outreach.workspace_id,
+        outreach=outreach,
+        person=outreach.person,
+        job=outreach.job,
+        kind=FollowUpKind.STEP,
+        title=_fit(title),
+        attempt_no=1,
+        due_at=due_at,
+    )
+
+
+# A sequence step's to-do was done or skipped (the sending engine goes on with the sequence),
+# called in the change's transaction.
+step_settled = Hook("a step follow-up was done or skipped: followup")
+
+
 @transaction.atomic
 def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
     """Change a follow-up. Leaving `pending` stamps completed_at; marking an attempt before the
@@ -197,6 +218,12 @@ def followup_update(*, followup: FollowUp, actor, **changes: Any) -> FollowUp:
             due_at=due_after(followup.completed_at),
             note=followup.note,
         )
+    if (
+        followup.kind == FollowUpKind.STEP
+        and previous == FollowUpStatus.PENDING
+        and status in (FollowUpStatus.DONE, FollowUpStatus.SKIPPED)
+    ):
+        step_settled(followup=followup)
     return followup
 
 

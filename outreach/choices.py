@@ -44,6 +44,14 @@ class PipelineState(models.TextChoices):
     NOT_AVAILABLE = "not_available", "Not available"
     STARTING = "starting", "Starting"
     WAITING = "waiting", "Waiting"
+    PAUSED = "paused", "Paused"
+    FINISHED = "finished", "Finished"
+
+
+# The states of an outreach whose sequence is running (the engine sends its due steps unless
+# it is paused).
+RUNNING_STATES = (PipelineState.STARTING, PipelineState.WAITING, PipelineState.PAUSED)
+SENDING_STATES = (PipelineState.STARTING, PipelineState.WAITING)
 
 
 class DeliveryStatus(models.TextChoices):

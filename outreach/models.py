@@ -77,6 +77,14 @@ class Sequence(PublicIdMixin, models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(max_length=MAX_SEQUENCE_DESCRIPTION, blank=True, default="")
     active = models.BooleanField(default=True)
+    exclusive = models.BooleanField(
+        default=True,
+        help_text="A person runs at most one exclusive sequence at a time.",
+    )
+    stop_on_company_reply = models.BooleanField(
+        default=False,
+        help_text="A reply finishes the sequence for the person's colleagues at the same company.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -225,6 +233,21 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     sort_company = models.CharField(max_length=200, null=True, blank=True, editable=False)
     sort_owner = models.CharField(max_length=150, null=True, blank=True, editable=False)
     sort_sequence = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    # Where the running sequence stands (written by the sending engine, read-only in the API):
+    # the mailbox it sends through, the position of the next step and when it is due. An empty
+    # next_step_at with a next_step waits for something else: a step's task, or a person
+    # deciding about an uncertain message.
+    mailbox = models.ForeignKey(
+        "sending.Mailbox",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outreaches",
+        db_index=False,
+    )
+    next_step = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    next_step_at = models.DateTimeField(null=True, blank=True, editable=False)
+    paused_until = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects = WorkspaceManager.from_queryset(OutreachQuerySet)()
 
@@ -292,6 +315,18 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
             models.Index(
                 fields=["workspace", "sort_sequence", "id"], name="outreach_ws_sort_sequence_idx"
             ),
+            # The engine's questions: which outreaches of a mailbox have a step due now (and
+            # the forecast's queue), and which pauses end now. Only running rows have entries.
+            models.Index(
+                fields=["mailbox", "next_step_at"],
+                name="outreach_mailbox_due_idx",
+                condition=Q(next_step_at__isnull=False),
+            ),
+            models.Index(
+                fields=["paused_until"],
+                name="outreach_paused_until_idx",
+                condition=Q(paused_until__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -350,6 +385,26 @@ class Outreach(PublicIdMixin, FSMModelMixin, models.Model):
     @transition(field=current_state, source=PipelineState.STARTING, target=PipelineState.WAITING)
     def wait(self) -> None:
         """The first step was performed; wait for a reply or the next step."""
+
+    @transition(
+        field=current_state,
+        source=[PipelineState.STARTING, PipelineState.WAITING],
+        target=PipelineState.PAUSED,
+    )
+    def pause(self) -> None:
+        """Hold the sequence (until a time, or until resumed)."""
+
+    @transition(field=current_state, source=PipelineState.PAUSED, target=PipelineState.WAITING)
+    def resume(self) -> None:
+        """Go on with the sequence; a step that fell due meanwhile goes out now."""
+
+    @transition(
+        field=current_state,
+        source=[PipelineState.STARTING, PipelineState.WAITING, PipelineState.PAUSED],
+        target=PipelineState.FINISHED,
+    )
+    def finish(self) -> None:
+        """The sequence is over: its last step went out, the person answered, or by hand."""
 
     # --- delivery (delivery_status, MassProspecting's `status`) ----------------------------------
 

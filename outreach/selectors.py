@@ -21,7 +21,7 @@ from jobs.heat import LatestTouch
 from jobs.models import Job
 from workspaces.models import AuditEntry
 
-from .choices import REPLY_OUTCOMES, Channel, Outcome, PipelineState
+from .choices import REPLY_OUTCOMES, RUNNING_STATES, Channel, Outcome, PipelineState
 from .models import EnrichmentBatch, Outreach, OutreachTransition, Sequence
 from .querysets import last_touched_at, outcome_log_entries
 
@@ -217,10 +217,6 @@ def jobs_with_dormant_candidate(
 def enrichment_batch(pk: int) -> EnrichmentBatch | None:
     """One enrichment batch (its progress is on the model), or None."""
     return EnrichmentBatch.objects.filter(pk=pk).first()
-
-
-# Pipeline states in which an outreach is already running its sequence.
-RUNNING_STATES = (PipelineState.STARTING.value, PipelineState.WAITING.value)
 
 
 def sequence_assignment_conflicts(ids: list[int], sequence: Sequence) -> dict[str, int]:

@@ -383,6 +383,13 @@ SECRETS_KEY = SECRETS_KEY or (SECRET_KEY if DEBUG else "")
 # SMTP server may take to answer one command.
 PUBLIC_URL = os.environ.get("PUBLIC_URL", "http://127.0.0.1:8000")
 SMTP_TIMEOUT_SECONDS = float(os.environ.get("SMTP_TIMEOUT_SECONDS", "30"))
+# A message still `sending` after this lost its worker mid-send: it becomes `uncertain` (a
+# person decides). Well above the longest send: connect, TLS, login and DATA, each timed out.
+SENDING_STALE_SECONDS = int(
+    os.environ.get("SENDING_STALE_SECONDS", str(int(max(300, 5 * SMTP_TIMEOUT_SECONDS))))
+)
+# How often each worker looks for due steps (seconds).
+SENDING_EVERY_SECONDS = float(os.environ.get("SENDING_EVERY_SECONDS", "5"))
 
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.

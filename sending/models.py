@@ -65,6 +65,12 @@ class Mailbox(PublicIdMixin, models.Model):
     time_zone = models.CharField(max_length=64, default=choices.DEFAULT_TIME_ZONE)
     signature = models.TextField(max_length=choices.MAX_SIGNATURE, blank=True, default="")
     active = models.BooleanField(default=True)
+    # Why the engine paused the mailbox (active false), e.g. the server refused the login;
+    # cleared when someone makes it active again.
+    paused_reason = models.CharField(max_length=1000, blank=True, default="")
+    # The engine's note to itself: the mailbox may not send before this (its window, its daily
+    # limit or its minimum interval). Empty: ask again.
+    next_send_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,7 +134,11 @@ class Message(PublicIdMixin, models.Model):
         max_length=1000, blank=True, default="", help_text="What the server said, or why not."
     )
     raw = models.BinaryField(blank=True, default=b"")
+    # When it was handed to the server (set when the send begins, so that a message being
+    # sent already counts against the mailbox's daily limit).
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Sends tried: a temporary refusal (SMTP 4xx, server unreachable) is tried again later.
+    attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -141,6 +151,12 @@ class Message(PublicIdMixin, models.Model):
         indexes = [
             models.Index(fields=["mailbox", "sent_at"], name="message_mailbox_sent"),
             models.Index(fields=["workspace", "message_id"], name="message_header_id"),
+            # The messages a person must decide about, and those a stopped worker left behind.
+            models.Index(
+                fields=["status", "updated_at"],
+                name="message_unsettled",
+                condition=models.Q(status__in=[MessageStatus.SENDING, MessageStatus.UNCERTAIN]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -8,6 +8,7 @@ from followups.models import FollowUp
 from jobs.models import Job
 from outreach.models import EnrichmentBatch, Outreach, Sequence, SequenceStep, Tag
 from outreach.services import sort_keys
+from sending.models import Mailbox
 from workspaces.choices import Role
 from workspaces.models import Membership, Workspace
 
@@ -89,9 +90,22 @@ class PersonFactory(factory.django.DjangoModelFactory):
 class SequenceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Sequence
+        skip_postgeneration_save = True
 
     workspace = factory.LazyFunction(default_workspace)
     name = factory.Sequence(lambda n: f"Sequence {n:04d}")
+
+    @factory.post_generation
+    def steps(sequence, create, extracted, **kwargs):
+        """`SequenceFactory(steps=2)`: that many email steps, a day apart (none by default)."""
+        for position in range(1, (extracted or 0) + 1):
+            SequenceStep.objects.create(
+                sequence=sequence,
+                position=position,
+                delay_days=0 if position == 1 else 1,
+                subject_template=f"Step {position}",
+                body_template="Hello {{ first_name }}",
+            )
 
 
 class SequenceStepFactory(factory.django.DjangoModelFactory):
@@ -167,3 +181,23 @@ class EnrichmentBatchFactory(factory.django.DjangoModelFactory):
     actor = factory.SubFactory(UserFactory)
     workspace = factory.LazyFunction(default_workspace)
     total = 2
+
+
+class MailboxFactory(factory.django.DjangoModelFactory):
+    """A `local` mailbox (builds and stores, sends nothing) with no limits in the way: every
+    day, all day, no minimum interval. Tests of limits set their own."""
+
+    class Meta:
+        model = Mailbox
+
+    workspace = factory.LazyFunction(default_workspace)
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"Mailbox {n}")
+    from_name = "Alice Adams"
+    from_email = factory.Sequence(lambda n: f"sender{n}@example.com")
+    kind = "local"
+    daily_limit = 10_000
+    min_interval_seconds = 0
+    window_days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+    window_start = datetime.time(0, 0)
+    window_end = datetime.time(23, 59, 59)

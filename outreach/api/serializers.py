@@ -18,6 +18,7 @@ from core.api.fields import (
 from core.api.lean import LeanSerializer
 from core.public_ids import PREFIXES
 from jobs.models import Job
+from sending.models import Mailbox
 
 from ..choices import (
     BodyType,
@@ -72,6 +73,24 @@ class OutreachSerializer(serializers.ModelSerializer):
         required=False,
         allow_null=True,
     )
+    mailbox_id = PublicIdRelatedField(
+        PREFIXES["mailbox"],
+        source="mailbox",
+        queryset=Mailbox.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The mailbox its sequence sends through; at start it defaults to the owner's "
+        "first active mailbox.",
+    )
+    next_step = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Position of the sequence's next step."
+    )
+    next_step_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="When the next step is due; empty while it waits for its to-do or a person.",
+    )
+    paused_until = serializers.DateTimeField(read_only=True, allow_null=True)
     owner_id = PublicIdField(PREFIXES["user"], source="owner_pk")
     tag = SlugRelatedField(
         slug_field="name",
@@ -124,6 +143,10 @@ class OutreachSerializer(serializers.ModelSerializer):
             "company_id",
             "job_id",
             "sequence_id",
+            "mailbox_id",
+            "next_step",
+            "next_step_at",
+            "paused_until",
             "owner_id",
             "channel",
             "outreach_type",
@@ -192,6 +215,11 @@ class TransitionRequestSerializer(serializers.Serializer):
         allow_blank=True,
         max_length=1000,
         help_text="Why; stored in the history row's metadata.",
+    )
+    until = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="pause only: the sequence goes on by itself at this moment.",
     )
 
 
@@ -262,7 +290,17 @@ class SequenceSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Sequence
-        fields = ["id", "name", "description", "active", "steps", "created_at", "updated_at"]
+        fields = [
+            "id",
+            "name",
+            "description",
+            "active",
+            "exclusive",
+            "stop_on_company_reply",
+            "steps",
+            "created_at",
+            "updated_at",
+        ]
         read_only_fields = ["created_at", "updated_at"]
 
 

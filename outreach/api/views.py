@@ -59,6 +59,7 @@ def transition_action(name: str):
             name=name,
             actor=request.user,
             metadata={"reason": reason} if reason else None,
+            until=body.validated_data.get("until"),
         )
         return Response(self.get_serializer(self.reload(outreach)).data)
 
@@ -135,6 +136,9 @@ class OutreachViewSet(ServiceModelViewSet):
     fail_enrichment = transition_action("fail_enrichment")
     start = transition_action("start")
     wait = transition_action("wait")
+    pause = transition_action("pause")
+    resume = transition_action("resume")
+    finish = transition_action("finish")
     # Delivery status (the MassProspecting-compatible `status`): one endpoint per transition of
     # its table too.
     run = transition_action("run")

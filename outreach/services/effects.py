@@ -17,7 +17,7 @@ from followups.services import (
 )
 from jobs.services import job_recompute_heat
 
-from ..choices import UNRESOLVED_OUTCOMES, DeliveryStatus, Outcome
+from ..choices import RUNNING_STATES, UNRESOLVED_OUTCOMES, DeliveryStatus, Outcome
 from ..models import Outreach
 from .transitions import outreaches_batch_transition
 
@@ -72,11 +72,12 @@ def record_sent(outreach: Outreach, *, create_follow_up: bool = True, note: str 
 
 
 def after_delivery_performed(outreach: Outreach) -> None:
-    """Delivery reached `performed`: stamp sent_at if unset and run the effects of sending."""
+    """Delivery reached `performed`: stamp sent_at if unset and run the effects of sending.
+    An outreach on a running sequence gets no follow-up attempt: its steps follow up."""
     if outreach.sent_at is None:
         outreach.sent_at = timezone.now()
         Outreach.objects.filter(pk=outreach.pk).update(sent_at=outreach.sent_at)
-        record_sent(outreach)
+        record_sent(outreach, create_follow_up=outreach.current_state not in RUNNING_STATES)
     job_recompute_heat(outreach.job_id)
 
 
@@ -97,10 +98,18 @@ def apply_outcome(outreach: Outreach, *, actor: Actor) -> None:
 
 
 def stop_queued_outreaches(*, person_id: int, actor: Actor) -> None:
-    """The person unsubscribed: pending deliveries are canceled; running ones, which the
-    delivery graph cannot cancel, are aborted with the reason."""
+    """The person unsubscribed: running sequences are finished; pending deliveries are
+    canceled; running ones, which the delivery graph cannot cancel, are aborted with the
+    reason."""
     reason = "The person unsubscribed."
     queued = Outreach.objects.filter(person_id=person_id)
+    running_sequences = list(
+        queued.filter(current_state__in=RUNNING_STATES).values_list("pk", flat=True)
+    )
+    if running_sequences:
+        outreaches_batch_transition(
+            ids=running_sequences, name="finish", actor=actor, metadata={"reason": reason}
+        )
     pending = list(
         queued.filter(delivery_status=DeliveryStatus.PENDING).values_list("pk", flat=True)
     )

@@ -5,12 +5,15 @@ transition causes (a batch of enrichment work, the effects of sending) is starte
 the primitive of transitions.py has moved the row.
 """
 
+import datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from core.actors import Actor, acting_user
 from core.errors import InvalidInput
+from core.hooks import Hook
 from core.public_ids import format_public_id
 from workspaces import audit
 from workspaces.choices import AuditAction
@@ -30,7 +33,21 @@ from .delivery import (
     delivery_transition_between,
 )
 from .enrichment import START_ENRICHMENT, after_enrichment_started
-from .transitions import CONTACT_CHECKED_TRANSITIONS, DELIVERY_FIELD, check, lock, move
+from .transitions import (
+    CONTACT_CHECKED_TRANSITIONS,
+    DELIVERY_FIELD,
+    SCHEDULE_FIELDS,
+    SEQUENCE_TRANSITIONS,
+    check,
+    lock,
+    move,
+)
+
+# The running sequence's part in start, pause, resume and finish (the sending engine registers
+# it), called with the locked outreach before it moves: at `start` it chooses the mailbox and
+# the first step, or refuses with TransitionNotAllowed (409); the others move the schedule.
+# Fields it sets among SCHEDULE_FIELDS are saved with the move.
+sequence_moving = Hook("a running sequence's move: outreach (locked), name, actor")
 
 # Fields an API client may write on an outreach (state fields change only by transitions).
 OUTREACH_WRITABLE_FIELDS = (
@@ -56,6 +73,7 @@ OUTREACH_WRITABLE_FIELDS = (
     "message_id",
     "reply_to_message_id",
     "sent_at",
+    "mailbox",
 )
 
 
@@ -208,7 +226,12 @@ def outreach_delete(*, outreach: Outreach, actor: Actor) -> dict[str, str | None
 
 
 def outreach_transition(
-    *, outreach: Outreach, name: str, actor: Actor, metadata: dict | None = None
+    *,
+    outreach: Outreach,
+    name: str,
+    actor: Actor,
+    metadata: dict | None = None,
+    until: datetime.datetime | None = None,
 ) -> Outreach:
     """Run one transition of either state machine, record it, and start what it causes.
 
@@ -216,8 +239,11 @@ def outreach_transition(
     `start` and `run` first check that the person may be contacted (`contact_refusal`); when
     not, delivery is aborted with the reason in error_description, that abort is committed,
     and then TransitionNotAllowed (409) says why the requested move did not happen.
+    `until` is for `pause`: the sequence goes on by itself then.
     """
-    moved, refusal = _transition(outreach=outreach, name=name, actor=actor, metadata=metadata)
+    moved, refusal = _transition(
+        outreach=outreach, name=name, actor=actor, metadata=metadata, until=until
+    )
     if refusal is not None:
         # Raised after _transition's transaction ended, so the abort is kept.
         raise TransitionNotAllowed(
@@ -226,14 +252,29 @@ def outreach_transition(
     return moved
 
 
+def _check_until(name: str, until: datetime.datetime | None) -> None:
+    if until is None:
+        return
+    if name != "pause":
+        raise InvalidInput("Only pause takes an end (until).", field="until")
+    if until <= timezone.now():
+        raise InvalidInput("A pause must end in the future.", field="until")
+
+
 @transaction.atomic
 def _transition(
-    *, outreach: Outreach, name: str, actor: Actor, metadata: dict | None = None
+    *,
+    outreach: Outreach,
+    name: str,
+    actor: Actor,
+    metadata: dict | None = None,
+    until: datetime.datetime | None = None,
 ) -> tuple[Outreach, str | None]:
     """Lock, check and run one transition, then start what it causes. Returns the outreach
     and, when the contact check refused the move (and delivery was aborted instead), why."""
     spec = transition_spec(name)
     require(actor, Permission.WRITE, "move outreaches")
+    _check_until(name, until)
     locked = lock(outreach)
     check(locked, spec)
     if name in CONTACT_CHECKED_TRANSITIONS:
@@ -242,7 +283,14 @@ def _transition(
             abort_delivery(locked, reason=refusal, refused=name, actor=actor)
             return locked, refusal
     before = getattr(locked, spec.field)
-    move(locked, spec=spec, actor=actor, metadata=metadata)
+    also_save: tuple[str, ...] = ()
+    if name in SEQUENCE_TRANSITIONS:
+        locked.paused_until = until if name == "pause" else None
+        sequence_moving(outreach=locked, name=name, actor=actor)
+        also_save = SCHEDULE_FIELDS
+        if until is not None:
+            metadata = {**(metadata or {}), "until": until.isoformat()}
+    move(locked, spec=spec, actor=actor, metadata=metadata, also_save=also_save)
     audit.record(
         actor=actor,
         action=AuditAction.TRANSITION,

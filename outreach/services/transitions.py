@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from core.actors import Actor, acting_user
 from core.expressions import InIds
+from core.hooks import Hook
 from core.public_ids import format_public_id
 from workspaces import audit
 from workspaces.choices import AuditAction
@@ -27,8 +28,17 @@ from ..state_machine import TransitionSpec, transition_spec, unmet_conditions
 DELIVERY_FIELD = "delivery_status"
 # Starting an outreach and beginning its delivery first ask whether the person may be contacted.
 CONTACT_CHECKED_TRANSITIONS = ("start", "run")
+# The moves of a running sequence: the sending engine takes part in each (mailbox, next step).
+SEQUENCE_TRANSITIONS = ("start", "pause", "resume", "finish")
+# What those moves write besides the state.
+SCHEDULE_FIELDS = ("mailbox", "next_step", "next_step_at", "paused_until")
 # Batches cannot run these: each outreach gets its own contact check or its own effects.
-ONE_AT_A_TIME_TRANSITIONS = (*CONTACT_CHECKED_TRANSITIONS, "perform")
+ONE_AT_A_TIME_TRANSITIONS = (*CONTACT_CHECKED_TRANSITIONS, "perform", "pause", "resume")
+FINISH = "finish"
+
+# Outreaches whose sequences a batch finished (the sending engine cancels what they had
+# scheduled), called in the batch's transaction.
+sequences_finished = Hook("sequences finished by a batch: outreach_ids")
 
 
 def not_allowed(
@@ -157,7 +167,11 @@ def outreaches_batch_transition(
         changes = {spec.field: spec.target, "updated_at": now}
         if stamps_done_time(spec):
             changes["done_time"] = Coalesce(F("done_time"), Value(now, DateTimeField()))
+        if name == FINISH:
+            changes.update(next_step=None, next_step_at=None, paused_until=None)
         Outreach.objects.filter(InIds("pk", eligible)).update(**changes)
+        if name == FINISH:
+            sequences_finished(outreach_ids=eligible)
         _insert_history(
             spec=spec,
             rows=[

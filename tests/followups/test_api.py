@@ -295,7 +295,7 @@ def test_create_with_all_references_null_is_400(api):
         ({"job_id": "job_999999"}, {"job_id": ["No job with id job_999999."]}),
         (
             {"kind": "call"},
-            {"kind": ['"call" is not a valid choice. Use one of: follow_up, respond.']},
+            {"kind": ['"call" is not a valid choice. Use one of: follow_up, respond, step.']},
         ),
         (
             {"status": "open"},

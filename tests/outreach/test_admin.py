@@ -9,7 +9,7 @@ from outreach import admin as outreach_admin
 from outreach.models import Outreach, OutreachTransition, Sequence, SequenceStep
 from outreach.services.outreaches import outreach_delete, outreach_transition
 from outreach.state_machine import DELIVERY_TRANSITIONS, PIPELINE_TRANSITIONS
-from tests.factories import OutreachFactory, SequenceFactory
+from tests.factories import MailboxFactory, OutreachFactory, SequenceFactory
 from tests.support.admin import (
     change_form_data,
     make_outreach,
@@ -133,8 +133,10 @@ def test_a_selection_at_the_batch_cap_runs(admin_client, settings):
 
 
 def test_start_checks_its_conditions_per_outreach_and_says_why(admin_client, admin_user):
-    sequence = SequenceFactory()
-    good = OutreachFactory(state="ready", sequence=sequence, approved=True)
+    sequence = SequenceFactory(steps=1)
+    good = OutreachFactory(
+        state="ready", sequence=sequence, approved=True, mailbox=MailboxFactory()
+    )
     unapproved = OutreachFactory(state="ready", sequence=sequence, approved=False)
     fresh = OutreachFactory(state="new", sequence=sequence, approved=True)
 

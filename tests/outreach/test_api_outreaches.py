@@ -11,6 +11,7 @@ from outreach.models import Outreach, OutreachTransition
 from tests.factories import (
     CompanyFactory,
     JobFactory,
+    MailboxFactory,
     OutreachFactory,
     PersonFactory,
     SequenceFactory,
@@ -435,10 +436,15 @@ def test_delete_answers_ids_and_removes_history(api, user):
         ("fail_enrichment", "enrichment", "not_available"),
         ("start", "ready", "starting"),
         ("wait", "starting", "waiting"),
+        ("pause", "waiting", "paused"),
+        ("resume", "paused", "waiting"),
+        ("finish", "paused", "finished"),
     ],
 )
 def test_one_endpoint_per_transition(api, name, state, target):
-    outreach = OutreachFactory(state=state, sequence=SequenceFactory(), approved=True)
+    outreach = OutreachFactory(
+        state=state, sequence=SequenceFactory(steps=1), approved=True, mailbox=MailboxFactory()
+    )
     response = api.patch(
         f"/api/outreaches/{outreach.public_id}/{name}", {"reason": "checked"}, format="json"
     )

@@ -8,7 +8,13 @@ from django.utils import timezone
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, OutreachTransition
 from outreach.services.outreaches import outreach_transition, outreach_update
-from tests.factories import OutreachFactory, PersonFactory, SequenceFactory, TagFactory
+from tests.factories import (
+    MailboxFactory,
+    OutreachFactory,
+    PersonFactory,
+    SequenceFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -178,7 +184,12 @@ def test_retrying_an_aborted_outreach_checks_again(user):
 
 def ready(person, **fields):
     return OutreachFactory(
-        person=person, state="ready", sequence=SequenceFactory(), approved=True, **fields
+        person=person,
+        state="ready",
+        sequence=SequenceFactory(steps=1),
+        approved=True,
+        mailbox=MailboxFactory(),
+        **fields,
     )
 
 

@@ -11,7 +11,12 @@ from outreach.state_machine import (
     available_transitions,
     transition_spec,
 )
-from tests.factories import OutreachFactory, SequenceFactory
+from tests.factories import (
+    MailboxFactory,
+    OutreachFactory,
+    SequenceFactory,
+    SequenceStepFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +27,20 @@ SPEC_TABLE = {
     "fail_enrichment": ({"enrichment"}, "not_available"),
     "start": ({"ready"}, "starting"),
     "wait": ({"starting"}, "waiting"),
+    "pause": ({"starting", "waiting"}, "paused"),
+    "resume": ({"paused"}, "waiting"),
+    "finish": ({"starting", "waiting", "paused"}, "finished"),
 }
-STATES = ["new", "enrichment", "ready", "not_available", "starting", "waiting"]
+STATES = [
+    "new",
+    "enrichment",
+    "ready",
+    "not_available",
+    "starting",
+    "waiting",
+    "paused",
+    "finished",
+]
 
 
 def test_the_model_declares_exactly_the_spec_table():
@@ -50,7 +67,11 @@ def test_state_field_is_protected():
 @pytest.mark.parametrize("state", STATES)
 def test_every_transition_from_every_state(name, state, user):
     sources, target = SPEC_TABLE[name]
-    outreach = OutreachFactory(state=state, sequence=SequenceFactory(), approved=True)
+    sequence = SequenceFactory()
+    SequenceStepFactory(sequence=sequence, position=1)
+    outreach = OutreachFactory(
+        state=state, sequence=sequence, approved=True, mailbox=MailboxFactory()
+    )
     if state in sources:
         moved = outreach_transition(outreach=outreach, name=name, actor=user)
         assert moved.current_state == target

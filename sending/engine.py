@@ -1,0 +1,569 @@
+"""The engine: sends the email steps that are due, each at most once, within every limit.
+
+One send is three steps, so that no lock is held while a server is talking:
+
+1. **claim** (one transaction): lock a mailbox that may send now and has a step due (`FOR
+   UPDATE SKIP LOCKED`: another worker takes another mailbox), ask the limits, lock the due
+   outreach, check at send time that the person may still be written to, build the message and
+   store it as `sending` — one row per outreach and step (a unique constraint), so a step that
+   already has a message is never built again. The mailbox's next free moment (its minimum
+   interval) is written before the lock is let go.
+2. **hand over** (no transaction): the bytes go to the mailbox's server (`local`: nowhere).
+3. **record** (one transaction): `sent`, and the sequence moves on; a temporary refusal (4xx,
+   unreachable) is `scheduled` again with a growing pause; a permanent one (5xx) is `failed` and
+   the sequence finished; a refused login pauses the mailbox with the server's answer.
+
+A worker that dies between 2 and 3 leaves its message `sending`; after SENDING_STALE_SECONDS
+`settle_stalled_sends` makes it `uncertain`: it may or may not have left, so a person decides
+(`message_mark_sent` / `message_send_again`), never the engine.
+"""
+
+import datetime
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, F, OuterRef, Q
+from django.utils import timezone
+
+from contacts.models import Person
+from core.actors import Actor
+from core.errors import Conflict
+from outreach.choices import (
+    REPLY_OUTCOMES,
+    RUNNING_STATES,
+    Channel,
+    DeliveryStatus,
+    Outcome,
+    PipelineState,
+)
+from outreach.exceptions import TransitionNotAllowed
+from outreach.models import Outreach, SequenceStep
+from outreach.services import effects
+from outreach.services.delivery import contact_refusal
+from outreach.services.outreaches import outreach_transition
+from workspaces import audit
+from workspaces.choices import AuditAction
+from workspaces.roles import Permission, require
+
+from . import composition, limits, running, transports
+from .choices import MailboxKind, MessageStatus
+from .models import Mailbox, Message
+from .services import dkim_signer_for, sender_of, smtp_settings
+
+logger = logging.getLogger(__name__)
+
+# A temporary refusal is tried again after 5, 10, 20, 40 … minutes, at most this many times.
+RETRY_FIRST_SECONDS = 300
+MAX_ATTEMPTS = 6
+# A pass stops after this many claims in a row that sent nothing (rows locked by others).
+MAX_IDLE_CLAIMS = 20
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message stored as `sending`, and what its hand-over needs."""
+
+    message_id: int
+    kind: str
+    server: transports.SmtpSettings | None
+    sender: str
+    to: str
+    raw: bytes
+
+
+SKIPPED = "skipped"  # a claim that moved something but sends nothing
+
+
+# --- the pass -------------------------------------------------------------------------------
+
+
+def send_due(*, limit: int | None = None, seconds: float | None = None) -> int:
+    """Send what is due now, one message at a time, until nothing is (or `limit` messages, or
+    `seconds` have passed). Returns the number of messages handed over."""
+    resume_ended_pauses()
+    started = time.monotonic()
+    sent = idle = 0
+    while limit is None or sent < limit:
+        claim = claim_next()
+        if claim is None:
+            break
+        if claim == SKIPPED:
+            idle += 1
+            if idle >= MAX_IDLE_CLAIMS:
+                break
+            continue
+        idle = 0
+        record(claim, hand_over(claim))
+        sent += 1
+        if seconds is not None and time.monotonic() - started > seconds:
+            break
+    return sent
+
+
+def send_due_sweep() -> int:
+    """The worker's sweep: a pass of at most half a minute, so its other sweeps get their turn."""
+    return send_due(seconds=30)
+
+
+def due_outreaches(now: datetime.datetime):
+    return Outreach._base_manager.filter(running.due_filter(now))
+
+
+def claim_next(now: datetime.datetime | None = None) -> Claim | str | None:
+    """Claim one due step (see the module's docstring); None when no mailbox has one."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        due = due_outreaches(now)
+        mailbox = (
+            Mailbox._base_manager.select_for_update(skip_locked=True, of=("self",))
+            .filter(active=True)
+            .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=now))
+            .filter(Exists(due.filter(mailbox_id=OuterRef("pk"))))
+            .order_by(F("next_send_at").asc(nulls_first=True), "pk")
+            .first()
+        )
+        if mailbox is None:
+            return None
+        allowed = limits.next_allowed(mailbox, now)
+        if allowed.waiting_for is not None:
+            mailbox.next_send_at = allowed.at
+            mailbox.save(update_fields=["next_send_at"])
+            return SKIPPED
+        outreach = (
+            due.filter(mailbox_id=mailbox.pk)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("next_step_at", "pk")
+            .first()
+        )
+        if outreach is None:
+            return SKIPPED
+        return _claim_step(outreach, mailbox, now)
+
+
+def _claim_step(outreach: Outreach, mailbox: Mailbox, now: datetime.datetime) -> Claim | str:
+    steps = running.steps_of(outreach)
+    step = running.step_after(steps, outreach.next_step)
+    if step is None:
+        _finish(outreach, "The sequence has no step left.")
+        return SKIPPED
+    if step.channel != Channel.EMAIL:  # the sequence was edited: this step is a to-do now
+        running.schedule_step(outreach, steps, step, due=now)
+        outreach.save(update_fields=running.SCHEDULE_UPDATE)
+        return SKIPPED
+    outreach.next_step = step.position
+    message = Message._base_manager.filter(outreach_id=outreach.pk, step=step.position).first()
+    if message is not None and message.status != MessageStatus.SCHEDULED:
+        _settle_claimed_twice(outreach, message)
+        return SKIPPED
+    refusal = send_refusal(outreach)
+    if refusal is not None:
+        _cancel(outreach, step, message, mailbox, refusal)
+        return SKIPPED
+    built = build_message(outreach, step, mailbox, steps=steps, now=now)
+    if message is None:
+        message = Message(
+            workspace_id=outreach.workspace_id, outreach_id=outreach.pk, step=step.position
+        )
+    message.mailbox = mailbox
+    message.to = outreach.person.email
+    message.subject = built.subject
+    message.body = built.html or built.text
+    message.message_id = built.message_id
+    message.raw = built.raw
+    message.status = MessageStatus.SENDING
+    message.sent_at = now
+    message.attempts += 1
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:  # another worker stored this step's message first
+        return SKIPPED
+    # In flight: not due again until its hand-over is recorded.
+    outreach.next_step_at = None
+    outreach.save(update_fields=running.SCHEDULE_UPDATE)
+    interval = mailbox.min_interval_seconds
+    mailbox.next_send_at = now + datetime.timedelta(seconds=interval) if interval else None
+    mailbox.save(update_fields=["next_send_at"])
+    return Claim(
+        message_id=message.pk,
+        kind=mailbox.kind,
+        server=smtp_settings(mailbox) if mailbox.kind == MailboxKind.SMTP else None,
+        sender=mailbox.from_email,
+        to=message.to,
+        raw=built.raw,
+    )
+
+
+def _settle_claimed_twice(outreach: Outreach, message: Message) -> None:
+    """The due step already has a message that is not waiting to be sent."""
+    if message.status == MessageStatus.SENT:
+        running.advance(outreach, after=message.sent_at or timezone.now())
+    elif message.status in (MessageStatus.FAILED, MessageStatus.CANCELED):
+        _finish(outreach, f"Step {message.step} was {message.status}.")
+    else:  # sending or uncertain: a person (or the record of its send) decides
+        outreach.next_step_at = None
+        outreach.save(update_fields=running.SCHEDULE_UPDATE)
+
+
+def send_refusal(outreach: Outreach) -> str | None:
+    """Why this step must not be sent now (checked at send time), or None."""
+    person = outreach.person
+    if person is None or not person.email.strip():
+        return "The person has no email address."
+    if person.email_invalid:
+        return f"Mail to {person.email} bounced; the address is marked invalid."
+    if outreach.outcome in (Outcome.BOUNCED, Outcome.UNSUBSCRIBED):
+        return f"The outcome is '{outreach.outcome}'."
+    if outreach.outcome in REPLY_OUTCOMES:
+        return "The person replied to this outreach."
+    if outreach.delivery_status in (DeliveryStatus.ABORTED, DeliveryStatus.CANCELED):
+        return f"Delivery is '{outreach.delivery_status}'."
+    if is_suppressed(outreach.workspace_id, person.email):
+        return f"{person.email} is on the suppression list."
+    return contact_refusal(outreach)
+
+
+def is_suppressed(workspace_id: int, email: str) -> bool:
+    """Whether the address is on the workspace's suppression list."""
+    return False
+
+
+def _cancel(
+    outreach: Outreach,
+    step: SequenceStep,
+    message: Message | None,
+    mailbox: Mailbox,
+    reason: str,
+) -> None:
+    """The step must not go out: its message is `canceled` with the reason, the sequence ends."""
+    if message is None:
+        message = Message(
+            workspace_id=outreach.workspace_id,
+            outreach_id=outreach.pk,
+            step=step.position,
+            mailbox=mailbox,
+            to=(outreach.person.email if outreach.person_id else "")[:254],
+        )
+    message.status = MessageStatus.CANCELED
+    message.server_answer = reason[:1000]
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        return
+    _finish(outreach, reason)
+
+
+def _finish(outreach: Outreach, reason: str, actor: Actor = None) -> None:
+    if outreach.current_state in RUNNING_STATES:
+        outreach_transition(
+            outreach=outreach, name="finish", actor=actor, metadata={"reason": reason}
+        )
+
+
+# --- building -------------------------------------------------------------------------------
+
+
+def template_context_for(outreach: Outreach, mailbox: Mailbox) -> dict[str, str]:
+    person = outreach.person or Person()
+    company = outreach.company or person.company
+    return composition.template_context(
+        first_name=person.first_name,
+        last_name=person.last_name,
+        title=person.title,
+        company=company.name if company is not None else "",
+        sender_name=mailbox.from_name or mailbox.owner.get_full_name(),
+    )
+
+
+def thread_of(outreach: Outreach) -> composition.Thread | None:
+    """The last message this outreach sent, for a step that answers in its thread."""
+    sent = list(
+        Message._base_manager.filter(outreach_id=outreach.pk, status=MessageStatus.SENT)
+        .order_by("sent_at", "pk")
+        .values_list("message_id", "subject")
+    )
+    if not sent:
+        return None
+    message_id, subject = sent[-1]
+    return composition.Thread(
+        message_id=message_id,
+        subject=subject,
+        references=tuple(earlier for earlier, _subject in sent[:-1]),
+    )
+
+
+def build_message(
+    outreach: Outreach,
+    step: SequenceStep,
+    mailbox: Mailbox,
+    *,
+    steps: list[SequenceStep],
+    now: datetime.datetime,
+) -> composition.Composed:
+    """The step's message to the outreach's person, exactly as it is sent."""
+    subject, body = composition.render_step(
+        step.subject_template, step.body_template, template_context_for(outreach, mailbox)
+    )
+    sender = sender_of(mailbox)
+    token = composition.unsubscribe_token(
+        workspace_id=outreach.workspace_id, person_id=outreach.person_id, outreach_id=outreach.pk
+    )
+    return composition.compose(
+        sender=sender,
+        to=outreach.person.email.strip(),
+        subject=subject,
+        body=body,
+        thread=thread_of(outreach) if not subject.strip() else None,
+        unsubscribe=composition.unsubscribe_for(sender=sender, token=token),
+        dkim_signer=dkim_signer_for(workspace_id=outreach.workspace_id, domain=mailbox.domain),
+        date=now,
+    )
+
+
+# --- handing over and recording -------------------------------------------------------------
+
+
+def hand_over(claim: Claim) -> transports.SendResult | transports.SendFailed:
+    try:
+        return transports.send(
+            kind=claim.kind,
+            server=claim.server,
+            sender=claim.sender,
+            recipients=[claim.to],
+            raw=claim.raw,
+        )
+    except transports.SendFailed as failure:
+        return failure
+
+
+def record(claim: Claim, outcome: transports.SendResult | transports.SendFailed) -> None:
+    """What came of a hand-over, in one transaction (see the module's docstring)."""
+    with transaction.atomic():
+        message = (
+            Message._base_manager.select_for_update()
+            .filter(
+                pk=claim.message_id, status__in=(MessageStatus.SENDING, MessageStatus.UNCERTAIN)
+            )
+            .first()
+        )
+        if message is None:  # deleted with its outreach meanwhile, or decided by a person
+            return
+        outreach = Outreach._base_manager.select_for_update().get(pk=message.outreach_id)
+        now = timezone.now()
+        if isinstance(outcome, transports.SendResult):
+            message.status = MessageStatus.SENT
+            message.server_answer = outcome.answer[:1000]
+            message.sent_at = now
+            message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
+            after_sent(outreach, message)
+        elif outcome.reason == "login":
+            _requeue(message, outreach, outcome.answer, at=now, count_attempt=False)
+            _pause_mailbox(message.mailbox_id, outcome.answer)
+        elif outcome.temporary and message.attempts < MAX_ATTEMPTS:
+            pause = RETRY_FIRST_SECONDS * 2 ** (message.attempts - 1)
+            _requeue(message, outreach, outcome.answer, at=now + datetime.timedelta(seconds=pause))
+        else:
+            message.status = MessageStatus.FAILED
+            message.server_answer = outcome.answer[:1000]
+            message.sent_at = None
+            message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
+            after_failed(outreach, message)
+
+
+def _requeue(
+    message: Message,
+    outreach: Outreach,
+    answer: str,
+    *,
+    at: datetime.datetime,
+    count_attempt: bool = True,
+) -> None:
+    message.status = MessageStatus.SCHEDULED
+    message.server_answer = answer[:1000]
+    message.sent_at = None
+    if not count_attempt:
+        message.attempts = max(message.attempts - 1, 0)
+    message.save(update_fields=["status", "server_answer", "sent_at", "attempts", "updated_at"])
+    if outreach.current_state in RUNNING_STATES:
+        outreach.next_step = message.step
+        outreach.next_step_at = at
+        outreach.save(update_fields=running.SCHEDULE_UPDATE)
+
+
+def _pause_mailbox(mailbox_id: int | None, answer: str) -> None:
+    mailbox = Mailbox._base_manager.filter(pk=mailbox_id).first()
+    if mailbox is None:
+        return
+    before = {"active": mailbox.active, "paused_reason": mailbox.paused_reason}
+    mailbox.active = False
+    mailbox.paused_reason = f"The server refused the login: {answer}"[:1000]
+    mailbox.save(update_fields=["active", "paused_reason", "updated_at"])
+    audit.record_update(
+        None, mailbox, before, {"active": False, "paused_reason": mailbox.paused_reason}
+    )
+
+
+def _deliver(outreach: Outreach, names: tuple[str, ...], reason: str | None = None) -> Outreach:
+    """Walk delivery along `names` (pending → running → …) as far as the table allows."""
+    for name in names:
+        try:
+            outreach = outreach_transition(
+                outreach=outreach,
+                name=name,
+                actor=None,
+                metadata={"reason": reason} if reason else None,
+            )
+        except TransitionNotAllowed:
+            break
+    return outreach
+
+
+def after_sent(outreach: Outreach, message: Message) -> None:
+    """A step went out: the first makes delivery `performed` and the outreach `waiting`; the
+    sequence moves to its next step (or finishes after the last)."""
+    if outreach.delivery_status == DeliveryStatus.PENDING:
+        outreach = _deliver(outreach, ("run", "perform"))
+    elif outreach.delivery_status == DeliveryStatus.RUNNING:
+        outreach = _deliver(outreach, ("perform",))
+    if outreach.current_state == PipelineState.STARTING:
+        outreach = outreach_transition(outreach=outreach, name="wait", actor=None)
+    effects.publish(
+        type="message.sent",
+        workspace_id=outreach.workspace_id,
+        object_id=message.public_id,
+        data=message_event_data(message, outreach),
+    )
+    if outreach.current_state in RUNNING_STATES:
+        outreach.next_step = message.step
+        running.advance(outreach, after=message.sent_at)
+
+
+def after_failed(outreach: Outreach, message: Message) -> None:
+    """The server refused the message for good: delivery `failed` (when it was the first),
+    the answer in error_description, the sequence finished."""
+    reason = f"Step {message.step}: the server refused the message: {message.server_answer}"
+    if outreach.delivery_status == DeliveryStatus.PENDING:
+        outreach = _deliver(outreach, ("run", "fail"), reason)
+    Outreach._base_manager.filter(pk=outreach.pk).update(error_description=reason[:10_000])
+    effects.publish(
+        type="message.failed",
+        workspace_id=outreach.workspace_id,
+        object_id=message.public_id,
+        data=message_event_data(message, outreach),
+    )
+    _finish(outreach, reason)
+
+
+def message_event_data(message: Message, outreach: Outreach) -> dict:
+    return {
+        "id": message.public_id,
+        "outreach_id": outreach.public_id,
+        "step": message.step,
+        "mailbox_id": message.mailbox.public_id if message.mailbox_id else None,
+        "to": message.to,
+        "subject": message.subject,
+        "message_id": message.message_id,
+        "status": message.status,
+        "server_answer": message.server_answer,
+        "sent_at": message.sent_at.isoformat() if message.sent_at else None,
+    }
+
+
+# --- housekeeping ---------------------------------------------------------------------------
+
+
+def settle_stalled_sends(now: datetime.datetime | None = None) -> int:
+    """Messages left `sending` longer than any send takes lost their worker between the
+    hand-over and its record: they become `uncertain`, for a person to decide."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.SENDING_STALE_SECONDS)
+    return Message._base_manager.filter(status=MessageStatus.SENDING, updated_at__lt=stale).update(
+        status=MessageStatus.UNCERTAIN,
+        server_answer="The worker stopped while sending: it may or may not have left. "
+        "Check the recipient's mailbox or the server's log, then mark it sent or send it again.",
+        updated_at=now,
+    )
+
+
+def resume_ended_pauses(now: datetime.datetime | None = None) -> int:
+    """Outreaches paused until a moment that has come go on with their sequence."""
+    now = now or timezone.now()
+    ended = Outreach._base_manager.filter(
+        paused_until__lte=now, current_state=PipelineState.PAUSED
+    ).values_list("pk", flat=True)
+    resumed = 0
+    for pk in list(ended[:1000]):
+        try:
+            outreach_transition(
+                outreach=Outreach(pk=pk),
+                name="resume",
+                actor=None,
+                metadata={"reason": "The pause ended."},
+            )
+        except TransitionNotAllowed:
+            continue
+        resumed += 1
+    return resumed
+
+
+# --- a person decides about an uncertain message ---------------------------------------------
+
+
+def _uncertain(message: Message, actor: Actor) -> Message:
+    require(actor, Permission.WRITE, "decide about messages")
+    locked = Message._base_manager.select_for_update().get(pk=message.pk)
+    if locked.status != MessageStatus.UNCERTAIN:
+        raise Conflict(
+            f"{locked.public_id} is '{locked.status}'; only an uncertain message is decided.",
+            field="status",
+        )
+    return locked
+
+
+@transaction.atomic
+def message_mark_sent(*, message: Message, actor: Actor) -> Message:
+    """The message did leave: it counts as sent and the sequence goes on."""
+    locked = _uncertain(message, actor)
+    locked.status = MessageStatus.SENT
+    locked.sent_at = locked.sent_at or timezone.now()
+    locked.server_answer = "Marked sent by a person."
+    locked.save(update_fields=["status", "sent_at", "server_answer", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        object_type="message",
+        changes={"status": [MessageStatus.UNCERTAIN, MessageStatus.SENT]},
+    )
+    if locked.outreach_id is not None:
+        outreach = Outreach._base_manager.select_for_update().get(pk=locked.outreach_id)
+        after_sent(outreach, locked)
+    return locked
+
+
+@transaction.atomic
+def message_send_again(*, message: Message, actor: Actor) -> Message:
+    """The message did not leave: it is sent again as soon as the mailbox may."""
+    locked = _uncertain(message, actor)
+    locked.status = MessageStatus.SCHEDULED
+    locked.sent_at = None
+    locked.server_answer = "To be sent again, as decided by a person."
+    locked.save(update_fields=["status", "sent_at", "server_answer", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=AuditAction.UPDATE,
+        obj=locked,
+        object_type="message",
+        changes={"status": [MessageStatus.UNCERTAIN, MessageStatus.SCHEDULED]},
+    )
+    if locked.outreach_id is not None:
+        outreach = Outreach._base_manager.select_for_update().get(pk=locked.outreach_id)
+        if outreach.current_state in RUNNING_STATES:
+            outreach.next_step = locked.step
+            outreach.next_step_at = timezone.now()
+            outreach.save(update_fields=running.SCHEDULE_UPDATE)
+    return locked
