@@ -156,6 +156,8 @@ class Forecast:
     next_send_at: datetime.datetime | None
     done_at: datetime.datetime | None
     by_day: list[tuple[datetime.date, int]]
+    # When the last message the forecast looked at goes out.
+    last_at: datetime.datetime | None = None
     # True when the queue is longer than the forecast looks ahead (done_at is then None).
     partial: bool = False
 
@@ -194,5 +196,6 @@ def forecast(
         next_send_at=first,
         done_at=None if partial or not due_times else moment,
         by_day=sorted(by_day.items()),
+        last_at=first and moment,
         partial=partial,
     )

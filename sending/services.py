@@ -244,6 +244,14 @@ def mailbox_update(*, mailbox: Mailbox, actor: Actor, **changes: Any) -> Mailbox
     for name, value in fields.items():
         setattr(mailbox, name, value)
     update_fields = list(fields)
+    if fields:
+        # Its limits or its state changed: the engine asks again when it may send next.
+        mailbox.next_send_at = None
+        update_fields.append("next_send_at")
+    if fields.get("active") is True and mailbox.paused_reason:
+        before["paused_reason"] = mailbox.paused_reason
+        after["paused_reason"] = mailbox.paused_reason = ""
+        update_fields.append("paused_reason")
     if "owner" in changes:
         mailbox.owner = after["owner"] = changes["owner"]
         update_fields.append("owner")

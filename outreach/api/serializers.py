@@ -250,6 +250,75 @@ class BatchAssignSerializer(BatchIdsSerializer):
     )
 
 
+class SkippedSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class BatchStartSerializer(BatchIdsSerializer):
+    mailbox_id = PublicIdRelatedField(
+        PREFIXES["mailbox"],
+        source="mailbox",
+        queryset=Mailbox.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Send all of them through this mailbox (default: each owner's first active "
+        "mailbox, or the one already set).",
+    )
+
+
+class BatchStartResponseSerializer(serializers.Serializer):
+    success_count = serializers.IntegerField()
+    skipped = SkippedSerializer(many=True)
+    dry_run = serializers.BooleanField(
+        required=False, help_text="Present (true) when nothing was written."
+    )
+
+
+class ScheduleSerializer(serializers.Serializer):
+    next_step = serializers.IntegerField(allow_null=True)
+    next_step_at = serializers.DateTimeField(allow_null=True)
+    waiting_for = serializers.ChoiceField(
+        choices=[
+            "sending_window",
+            "daily_limit",
+            "min_interval",
+            "task",
+            "paused",
+            "mailbox_inactive",
+        ],
+        allow_null=True,
+        help_text="null when nothing holds the next step back but its own time.",
+    )
+    explanation = serializers.CharField()
+    expected_at = serializers.DateTimeField(
+        allow_null=True, help_text="When it will go out, as far as the limits tell now."
+    )
+
+
+class PreviewQuerySerializer(serializers.Serializer):
+    person_id = PublicIdRelatedField(
+        PREFIXES["person"], source="person", queryset=Person.objects.select_related("company")
+    )
+    mailbox_id = PublicIdRelatedField(
+        PREFIXES["mailbox"],
+        source="mailbox",
+        queryset=Mailbox.objects.select_related("owner"),
+        required=False,
+        help_text="Whose name fills {{ sender_name }} (default: your first mailbox).",
+    )
+
+
+class PreviewStepSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    number = serializers.IntegerField()
+    channel = serializers.CharField()
+    day = serializers.IntegerField(help_text="Days after the start.")
+    subject = serializers.CharField(allow_blank=True)
+    body = serializers.CharField(allow_blank=True)
+    in_thread = serializers.BooleanField(help_text="Sent as an answer in the previous thread.")
+
+
 class BatchAssignResponseSerializer(serializers.Serializer):
     updated_count = serializers.IntegerField()
     sequence_name = serializers.CharField()
@@ -257,11 +326,6 @@ class BatchAssignResponseSerializer(serializers.Serializer):
     dry_run = serializers.BooleanField(
         required=False, help_text="Present (true) when nothing was written."
     )
-
-
-class SkippedSerializer(serializers.Serializer):
-    id = serializers.CharField()
-    reason = serializers.CharField()
 
 
 class DeleteResponseSerializer(serializers.Serializer):

@@ -7,6 +7,9 @@ from rest_framework.response import Response
 from core.api.viewsets import ServiceModelViewSet
 from core.dry_run import maybe_rolled_back
 from core.public_ids import PREFIXES, format_public_id
+from sending import schedule
+from sending.models import Mailbox
+from sending.running import outreaches_batch_start
 
 from ..filters import OutreachFilterSet, SequenceFilterSet, TagFilterSet
 from ..models import Outreach, Sequence, Tag
@@ -32,9 +35,14 @@ from .serializers import (
     BatchAssignResponseSerializer,
     BatchAssignSerializer,
     BatchIdsSerializer,
+    BatchStartResponseSerializer,
+    BatchStartSerializer,
     DeleteResponseSerializer,
     DryRunQuerySerializer,
     OutreachSerializer,
+    PreviewQuerySerializer,
+    PreviewStepSerializer,
+    ScheduleSerializer,
     SequenceSerializer,
     StaleQuerySerializer,
     TagSerializer,
@@ -199,6 +207,38 @@ class OutreachViewSet(ServiceModelViewSet):
         return Response(answer)
 
     @extend_schema(
+        summary="Start the sequences of multiple outreaches",
+        description="Each outreach is started as `PATCH /api/outreaches/{id}/start` would: "
+        "one that cannot start is skipped with the reason.",
+        request=BatchStartSerializer,
+        parameters=[DryRunQuerySerializer],
+        responses={200: BatchStartResponseSerializer},
+    )
+    @action(detail=False, methods=["patch"], url_path="batch_start")
+    def batch_start(self, request):
+        body = BatchStartSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        dry_run = is_dry_run(request, body)
+        with maybe_rolled_back(dry_run):
+            started, skipped = outreaches_batch_start(
+                ids=body.validated_data["outreach_ids"],
+                mailbox=body.validated_data.get("mailbox"),
+                actor=request.user,
+            )
+        answer = {"success_count": len(started), "skipped": skipped}
+        return Response({**answer, "dry_run": True} if dry_run else answer)
+
+    @extend_schema(
+        summary="When the next step of its sequence goes out, and what it waits for",
+        responses={200: ScheduleSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def schedule(self, request, id=None):
+        outreach = self.get_object(Outreach.objects.select_related("mailbox"))
+        return Response(ScheduleSerializer(schedule.schedule_of(outreach).as_dict()).data)
+
+    @extend_schema(
         summary="Stale outreaches: sent more than `hours` ago and still without an outcome",
         description="Outcome none or no_response, oldest sent first, leaving out archived, "
         "rejected and dormant jobs. Same envelope and pagination as the list.",
@@ -241,6 +281,23 @@ class SequenceViewSet(ServiceModelViewSet):
 
     def delete_object(self, instance):
         sequence_delete(sequence=instance, actor=self.request.user)
+
+    @extend_schema(
+        summary="Every step of the sequence as one person would receive it",
+        parameters=[PreviewQuerySerializer],
+        responses={200: PreviewStepSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def preview(self, request, id=None):
+        sequence = self.get_object()
+        query = PreviewQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        mailbox = query.validated_data.get("mailbox") or (
+            Mailbox.objects.filter(owner=request.user).order_by("created_at", "id").first()
+        )
+        steps = schedule.sequence_preview(sequence, query.validated_data["person"], mailbox)
+        return Response(PreviewStepSerializer(steps, many=True).data)
 
 
 class TagViewSet(ServiceModelViewSet):

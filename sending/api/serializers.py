@@ -99,11 +99,12 @@ class MailboxSerializer(serializers.ModelSerializer):
             "time_zone",
             "signature",
             "active",
+            "paused_reason",
             "sent_last_24h",
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["created_at", "updated_at"]
+        read_only_fields = ["paused_reason", "created_at", "updated_at"]
 
 
 class MailboxTestSerializer(serializers.Serializer):
@@ -115,6 +116,28 @@ class MailboxTestSerializer(serializers.Serializer):
     detail = serializers.CharField()
     message_id = serializers.CharField(help_text="The stored message (msg_…).")
     to = serializers.EmailField()
+
+
+class ForecastDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class ForecastSerializer(serializers.Serializer):
+    """A mailbox's queue played forward at its limits."""
+
+    mailbox_id = serializers.CharField()
+    queued = serializers.IntegerField(help_text="Email steps waiting on this mailbox.")
+    due_now = serializers.IntegerField(help_text="Of those, due already.")
+    sent_last_24h = serializers.IntegerField()
+    daily_limit = serializers.IntegerField()
+    active = serializers.BooleanField()
+    next_send_at = serializers.DateTimeField(allow_null=True)
+    done_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the last queued message goes out at these limits."
+    )
+    by_day = ForecastDaySerializer(many=True, help_text="Messages per day in its time zone.")
+    explanation = serializers.CharField()
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -137,6 +160,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "message_id",
             "status",
             "server_answer",
+            "attempts",
             "sent_at",
             "created_at",
         ]

@@ -12,12 +12,17 @@ from core.api.viewsets import PublicIdLookupMixin, ServiceModelViewSet
 from core.public_ids import PREFIXES, try_parse_public_id
 from outreach.models import Outreach
 
-from .. import selectors
+from .. import engine, schedule, selectors
 from ..choices import MessageStatus
 from ..filters import MailboxFilterSet, MessageFilterSet
 from ..models import Mailbox, Message
 from ..services import mailbox_create, mailbox_delete, mailbox_send_test, mailbox_update
-from .serializers import MailboxSerializer, MailboxTestSerializer, MessageSerializer
+from .serializers import (
+    ForecastSerializer,
+    MailboxSerializer,
+    MailboxTestSerializer,
+    MessageSerializer,
+)
 
 COUNTED = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN)
 
@@ -84,6 +89,15 @@ class MailboxViewSet(ServiceModelViewSet):
             }
         )
 
+    @extend_schema(
+        summary="How many messages wait on this mailbox, and when they will have gone out",
+        responses={200: ForecastSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def forecast(self, request, id=None):
+        return Response(ForecastSerializer(schedule.mailbox_forecast(self.get_object())).data)
+
 
 class MessageViewSet(PublicIdLookupMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Messages sent for outreaches, and their exact bytes."""
@@ -104,6 +118,28 @@ class MessageViewSet(PublicIdLookupMixin, mixins.RetrieveModelMixin, viewsets.Ge
         response = HttpResponse(bytes(message.raw), content_type="message/rfc822")
         response["Content-Disposition"] = f'attachment; filename="{message.public_id}.eml"'
         return response
+
+    @extend_schema(
+        summary="An uncertain message did leave: count it as sent and go on with the sequence",
+        request=None,
+        responses={200: MessageSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="mark_sent")
+    def mark_sent(self, request, id=None):
+        message = engine.message_mark_sent(message=self.get_object(), actor=request.user)
+        return Response(MessageSerializer(message).data)
+
+    @extend_schema(
+        summary="An uncertain message did not leave: send it again",
+        request=None,
+        responses={200: MessageSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], url_path="send_again")
+    def send_again(self, request, id=None):
+        message = engine.message_send_again(message=self.get_object(), actor=request.user)
+        return Response(MessageSerializer(message).data)
 
 
 class OutreachMessagesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):

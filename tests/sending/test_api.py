@@ -71,6 +71,7 @@ def test_create_takes_the_spec_defaults_and_the_caller_as_owner(api, user):
         "time_zone": "UTC",
         "signature": "",
         "active": True,
+        "paused_reason": "",
         "sent_last_24h": 0,
     }
 
@@ -417,6 +418,7 @@ def test_an_outreachs_messages_oldest_first_and_their_raw_bytes(api):
         "message_id": "",
         "status": "scheduled",
         "server_answer": "",
+        "attempts": 0,
         "sent_at": None,
         "created_at": items[0]["created_at"],
     }
