@@ -16,6 +16,15 @@ class Strength(models.TextChoices):
     STRONG = "strong", "Strong"
 
 
+class SuppressionReason(models.TextChoices):
+    """Why an address is on the workspace's suppression list."""
+
+    UNSUBSCRIBED = "unsubscribed", "Unsubscribed"
+    BOUNCED = "bounced", "Bounced"
+    COMPLAINT = "complaint", "Complaint"
+    MANUAL = "manual", "Manual"
+
+
 # The statuses a reply leaves a person in (a "no" is a reply too).
 REPLIED_STATUSES = (PersonStatus.REPLIED, PersonStatus.INTERESTED, PersonStatus.NOT_INTERESTED)
 

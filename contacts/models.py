@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -6,7 +7,7 @@ from core.models import workspace_field
 from core.public_ids import PREFIXES, PublicIdMixin
 from core.scoping import WorkspaceManager
 
-from .choices import ImportMode, ImportStatus, PersonStatus, Strength
+from .choices import ImportMode, ImportStatus, PersonStatus, Strength, SuppressionReason
 
 
 class Company(PublicIdMixin, models.Model):
@@ -146,3 +147,50 @@ class PeopleImport(models.Model):
 
     def __str__(self) -> str:
         return f"Import of {self.file_name or 'a file'} ({self.get_status_display().lower()})"
+
+
+# The SHA-256 of an address in hex: all a suppression keeps of it.
+ADDRESS_HASH_PATTERN = r"^[0-9a-f]{64}$"
+MAX_SUPPRESSION_NOTE = 200
+
+
+class Suppression(PublicIdMixin, models.Model):
+    """An address the workspace must never contact, kept only as the SHA-256 of its stripped,
+    lower-cased form: the list outlives the people it names (an erased person leaves only
+    this), so it holds no address anyone could read back."""
+
+    PUBLIC_ID_PREFIX = PREFIXES["suppression"]
+
+    workspace = workspace_field(db_index=False)  # the constraint and indexes lead with it
+    address_hash = models.CharField(
+        max_length=64,
+        validators=[RegexValidator(ADDRESS_HASH_PATTERN, "64 lower-case hex characters.")],
+        help_text="SHA-256 of the stripped, lower-cased address, in hex.",
+    )
+    reason = models.CharField(
+        max_length=20, choices=SuppressionReason.choices, default=SuppressionReason.MANUAL
+    )
+    note = models.CharField(max_length=MAX_SUPPRESSION_NOTE, blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = WorkspaceManager()
+
+    class Meta:
+        ordering = ["-id"]
+        constraints = [
+            # One entry per address: it also serves every look-up by hash.
+            models.UniqueConstraint(
+                fields=["workspace", "address_hash"], name="suppression_address_once"
+            )
+        ]
+        indexes = [
+            # The list, newest first, whole or by reason.
+            models.Index(fields=["workspace", "id"], name="suppression_ws_id_idx"),
+            models.Index(fields=["workspace", "reason", "id"], name="suppression_ws_reason_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address_hash[:12]}… ({self.get_reason_display().lower()})"

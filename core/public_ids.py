@@ -18,6 +18,7 @@ PREFIXES = {
     "workspace": "wsp",
     "mailbox": "mbx",
     "message": "msg",
+    "suppression": "sup",
 }
 
 # Upper bound of a BigAutoField: larger numbers cannot name a row and would overflow the query.
