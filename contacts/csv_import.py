@@ -1,19 +1,21 @@
 """Import people from a CSV file: preview, import, undo.
 
-A file is read into rows, then planned against the workspace's people in three queries (people
-by email, people by LinkedIn URL, companies by name), whatever its size. The plan gives each
-row its action — created, updated, unchanged, skipped or rejected — the fields an update would
-change (before → after) and those the mode keeps, and flags a row that matches someone of
-another name and the rows of one person inside the file (the first is imported, the others are
-skipped naming it). The preview shows the plan; the import writes it set-based in one
+A file is read into rows, then planned against the workspace's people in four queries (people by
+email, people by LinkedIn URL, companies by name, the suppression list), whatever its size. The
+plan gives each row its action — created, updated, unchanged, skipped or rejected — the fields
+an update would change (before → after) and those the mode keeps, and flags a row that matches
+someone of another name and the rows of one person inside the file (the first is imported, the
+others are skipped naming it). The preview shows the plan; the import writes it set-based in one
 transaction and keeps what undoing it needs (`PeopleImport.undo`), and the audit log gets an
 entry for every person and company created or changed.
 
 Modes (`ImportMode`): create only leaves every match as it is; update empty fields only fills
 what the match lacks; overwrite replaces with the file's values. An empty cell never clears a
-field. A match whose name differs from the row's is left alone unless `accept_name_changes`.
-By default a single rejected row means nothing is written; with `skip_invalid` the valid rows
-are written and the rejected ones reported.
+field. A match whose name differs from the row's is left alone unless `accept_name_changes`. A
+person whose address (the file's, or the match's own) is on the suppression list is imported or
+updated as do_not_contact, whatever the file's status says. By default a single rejected row
+means nothing is written; with `skip_invalid` the valid rows are written and the rejected ones
+reported.
 """
 
 import csv
@@ -46,6 +48,7 @@ from .normalize import (
     normalize_phone,
     normalize_profile_url,
 )
+from .suppressions import address_hash, suppressed_hashes
 
 MAX_ROWS = 10_000
 PERSON_COLUMNS = ("first_name", "last_name", "title", "email", "phone", "linkedin_url")
@@ -107,6 +110,7 @@ CREATED, UPDATED, UNCHANGED, SKIPPED, REJECTED = (
 ACTIONS = (CREATED, UPDATED, UNCHANGED, SKIPPED, REJECTED)
 # A preview no one imported is dropped a day later (it holds the file's text).
 PREVIEW_KEPT = timedelta(days=1)
+SUPPRESSED_NOTE = "The address is on the suppression list: do not contact."
 
 
 @dataclass
@@ -455,10 +459,14 @@ class _Plan:
     new_companies: dict[str, dict[str, str]] = field(default_factory=dict)  # key: lower name
     companies: dict[str, Company] = field(default_factory=dict)  # existing, by lower name
     domains: dict[int, str] = field(default_factory=dict)  # existing company id: domain to fill
+    suppressed: set[str] = field(default_factory=set)  # hashes of the addresses on the list
+
+    def is_suppressed(self, email: str | None) -> bool:
+        return bool(email) and address_hash(email) in self.suppressed
 
 
 def _plan(parsed: list[Parsed], report: ImportReport, *, lock: bool = False) -> _Plan:
-    """Decide every row's action against the people here, in three queries."""
+    """Decide every row's action against the people here, in four queries."""
     valid = [values for _, _, values, _ in parsed if values]
     emails = {v["email"].lower() for v in valid if v.get("email")}
     linkedins = {v["linkedin_url"] for v in valid if v.get("linkedin_url")}
@@ -477,6 +485,10 @@ def _plan(parsed: list[Parsed], report: ImportReport, *, lock: bool = False) -> 
         p.linkedin_url: p for p in people.filter(linkedin_url__in=linkedins).order_by("-id")
     }
     plan = _Plan()
+    # The file's addresses and those of people matched by LinkedIn URL: one query for all.
+    plan.suppressed = suppressed_hashes(
+        report.people_import.workspace_id, emails | {p.email for p in by_linkedin.values()}
+    )
     plan.companies = {
         c.name_lower: c
         for c in Company.objects.annotate(name_lower=Lower("name"))
@@ -527,6 +539,9 @@ def _plan_row(row: RowResult, values, match: Person | None, how: str, report, pl
     company = plan.companies.get(company_name.lower())
     row.company_key = company_name.lower()
     if match is None:
+        if plan.is_suppressed(person_values.get("email")):
+            person_values["status"] = PersonStatus.DO_NOT_CONTACT
+            row.reason = SUPPRESSED_NOTE
         row.action, row.values = CREATED, person_values
         if company_name:
             _plan_company(plan, values, company, fill_domain=report.mode != ImportMode.CREATE_ONLY)
@@ -558,6 +573,7 @@ def _plan_row(row: RowResult, values, match: Person | None, how: str, report, pl
     overwrite = report.mode == ImportMode.OVERWRITE
     for change in differences:
         (row.changes if overwrite or not change.before else row.kept).append(change)
+    _keep_suppressed(row, match, plan)
     if not row.changes:
         row.action = UNCHANGED
         row.reason += "; the mode keeps what is here" if row.kept else "; nothing to change"
@@ -566,6 +582,19 @@ def _plan_row(row: RowResult, values, match: Person | None, how: str, report, pl
     row.values = {c.field: c.after for c in row.changes if c.field != "company"}
     if company_name:
         _plan_company(plan, values, company, fill_domain=True)
+
+
+def _keep_suppressed(row: RowResult, match: Person, plan: _Plan) -> None:
+    """A match whose address (after the import) is suppressed is do_not_contact: the file's
+    status is kept out, and the match's own becomes do_not_contact if it is not already."""
+    email = next((c.after for c in row.changes if c.field == "email"), match.email)
+    if not plan.is_suppressed(email):
+        return
+    row.kept += [c for c in row.changes if c.field == "status"]
+    row.changes = [c for c in row.changes if c.field != "status"]
+    if match.status != PersonStatus.DO_NOT_CONTACT:
+        row.changes.append(Change("status", match.status, PersonStatus.DO_NOT_CONTACT.value))
+        row.reason += f". {SUPPRESSED_NOTE}"
 
 
 def _plan_company(plan: _Plan, values, company: Company | None, *, fill_domain: bool) -> None:

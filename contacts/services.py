@@ -13,7 +13,7 @@ from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require, require_delete, require_owner
 from workspaces.selectors import workspace_for_create
 
-from .choices import PersonStatus, Strength
+from .choices import PersonStatus, Strength, SuppressionReason
 from .models import Company, Person
 from .normalize import (
     InvalidContactDetail,
@@ -22,10 +22,29 @@ from .normalize import (
     normalize_phone,
     normalize_profile_url,
 )
+from .suppressions import is_suppressed, suppress
 
 # Called in the transaction of a company's rename or change of owner (the outreach list keeps
 # copies of both to sort by).
 company_changed = Hook("a company was renamed or given another owner")
+# Called in the transaction of a person's erasure with `person_id`: the texts written to them
+# (outreaches' subjects and bodies, the messages sent) go too.
+person_erased = Hook("a person's personal data was erased")
+
+# What erasing a person blanks: everything that says who they are.
+ERASED_FIELDS = (
+    "first_name",
+    "last_name",
+    "title",
+    "email",
+    "phone",
+    "linkedin_url",
+    "facebook_url",
+)
+SUPPRESSED_STATUS = (
+    "The address is on the suppression list: this person stays do not contact "
+    "until it is removed from the list."
+)
 
 _PERSON_NORMALIZERS = {
     "email": normalize_email,
@@ -88,22 +107,38 @@ def company_delete(*, company: Company, actor) -> None:
 
 @transaction.atomic
 def person_create(*, actor, workspace=None, **values: Any) -> Person:
-    """Create a person with email, phone (E.164) and profile links in canonical form."""
+    """Create a person with email, phone (E.164) and profile links in canonical form; one whose
+    address is on the suppression list is created do_not_contact."""
     require(actor, Permission.WRITE, "create people")
     values = _normalized(values, _PERSON_NORMALIZERS)
-    person = Person.objects.create(workspace_id=workspace_for_create(actor, workspace), **values)
+    workspace_id = workspace_for_create(actor, workspace)
+    if is_suppressed(workspace_id, values.get("email", "")):
+        values["status"] = PersonStatus.DO_NOT_CONTACT
+    person = Person.objects.create(workspace_id=workspace_id, **values)
     audit.record(actor=actor, action=AuditAction.CREATE, obj=person, changes=audit.created(values))
     return person
 
 
 @transaction.atomic
 def person_update(*, person: Person, actor, **changes: Any) -> Person:
+    """Change a person. Given a suppressed address they become do_not_contact; while their
+    address is suppressed no other status may be set (400 naming `status`)."""
     require(actor, Permission.WRITE, "edit people")
     changes = _normalized(changes, _PERSON_NORMALIZERS)
-    if "email" in changes and changes["email"] != person.email:
+    new_email = "email" in changes and changes["email"] != person.email
+    if new_email:
         # A new address has not bounced, and whoever set it knew it.
         changes["email_invalid"] = False
         changes["email_inferred"] = False
+    other_status = changes.get("status", PersonStatus.DO_NOT_CONTACT) != (
+        PersonStatus.DO_NOT_CONTACT
+    )
+    if new_email or other_status:
+        email = changes["email"] if new_email else person.email
+        if is_suppressed(person.workspace_id, email):
+            if not new_email:
+                raise InvalidInput(SUPPRESSED_STATUS, field="status")
+            changes["status"] = PersonStatus.DO_NOT_CONTACT
     before = audit.snapshot(person, changes)
     for name, value in changes.items():
         setattr(person, name, value)
@@ -120,6 +155,36 @@ def person_delete(*, person: Person, actor) -> None:
     require_delete(actor, {owner_id}, "delete people")
     audit.record_delete(actor, person)
     person.delete()
+
+
+@transaction.atomic
+def person_erase(*, person: Person, actor) -> Person:
+    """Erase a person's personal data (GDPR): their address goes on the suppression list (as
+    its hash, `manual` unless it is there already), every field that says who they are is
+    blanked, they become do_not_contact, and the texts written to them go through
+    `person_erased`. The row stays, so the outreaches that name it keep their history. The
+    audit entry says that it happened, never what was erased. Managers and admins."""
+    require(actor, Permission.DELETE_ANY, "erase people's personal data")
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    email, status_before = person.email, person.status
+    blank = {name: "" for name in ERASED_FIELDS}
+    blank.update(email_invalid=False, email_inferred=False, status=PersonStatus.DO_NOT_CONTACT)
+    for name, value in blank.items():
+        setattr(person, name, value)
+    person.save(update_fields=[*blank, "updated_at"])
+    if email:  # after the blanking: it marks only other people who have the address
+        suppress(
+            workspace_id=person.workspace_id,
+            email=email,
+            reason=SuppressionReason.MANUAL,
+            actor=actor,
+        )
+    person_erased(person_id=person.pk)
+    changes = {"personal_data": ["present", "erased"]}
+    if status_before != PersonStatus.DO_NOT_CONTACT:
+        changes["status"] = [status_before, PersonStatus.DO_NOT_CONTACT.value]
+    audit.record(actor=actor, action=AuditAction.UPDATE, obj=person, changes=changes)
+    return person
 
 
 def people_update_details(*, changes: dict[int, dict[str, Any]], at: datetime) -> None:

@@ -14,9 +14,10 @@ class OutreachConfig(AppConfig):
         from jobs import services as jobs_services
 
         from . import selectors, tasks
-        from .services import sort_keys
+        from .services import erasure, sort_keys
 
         contacts_services.company_changed.register(sort_keys.company_changed)
+        contacts_services.person_erased.register(erasure.person_erased)
         # Every worker looks for enrichment work that lost its worker (outreach.tasks).
         worker_sweeps.register(tasks.enrichment_sweep, every=tasks.SWEEP_EVERY_SECONDS)
         jobs_services.latest_touch.register(selectors.job_latest_touch)
