@@ -518,8 +518,7 @@ def _uncertain(message: Message, actor: Actor) -> Message:
     locked = Message._base_manager.select_for_update().get(pk=message.pk)
     if locked.status != MessageStatus.UNCERTAIN:
         raise Conflict(
-            f"{locked.public_id} is '{locked.status}'; only an uncertain message is decided.",
-            field="status",
+            f"{locked.public_id} is '{locked.status}'; only an uncertain message is decided."
         )
     return locked
 
