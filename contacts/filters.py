@@ -5,8 +5,9 @@ from core.expressions import InSubquery
 from core.filters import EnumFilter, FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 
-from .choices import PersonStatus, Strength
-from .models import Company, Person
+from .choices import PersonStatus, Strength, SuppressionReason
+from .models import Company, Person, Suppression
+from .suppressions import address_hash
 
 
 class CompanyFilterSet(FilterSet):
@@ -47,3 +48,26 @@ class PersonFilterSet(FilterSet):
             | Q(email__icontains=value)
             | InSubquery("company_id", companies)
         )
+
+
+class SuppressionFilterSet(FilterSet):
+    """The suppression list's filters (`GET /api/suppressions` and the Suppression list page).
+    An address is looked up by its hash: the list holds no addresses."""
+
+    reason = EnumFilter(choices=SuppressionReason.choices)
+    email = django_filters.CharFilter(
+        method="by_email", max_length=254, help_text="The entry of this address, if any."
+    )
+    address_hash = django_filters.CharFilter(
+        method="by_hash", max_length=64, help_text="The entry of this SHA-256 (hex), if any."
+    )
+
+    class Meta:
+        model = Suppression
+        fields: list[str] = []
+
+    def by_email(self, queryset, name, value):
+        return queryset.filter(address_hash=address_hash(value))
+
+    def by_hash(self, queryset, name, value):
+        return queryset.filter(address_hash=value.strip().lower())

@@ -4,8 +4,8 @@ from django import forms
 
 from workspaces.selectors import member_name, members_in_scope
 
-from .choices import ImportMode
-from .models import Company, Person
+from .choices import ImportMode, SuppressionReason
+from .models import MAX_SUPPRESSION_NOTE, Company, Person
 from .normalize import (
     InvalidContactDetail,
     normalize_email,
@@ -149,3 +149,17 @@ class ImportChoicesForm(forms.Form):
         help_text="Otherwise a row that matches someone of another name leaves them as they are.",
     )
     skip_invalid = PersonImportForm.base_fields["skip_invalid"]
+
+
+class SuppressionForm(forms.Form):
+    """An address to put on the suppression list; the service checks it and keeps its hash."""
+
+    email = forms.CharField(
+        label="Address",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+        help_text="Only its SHA-256 is kept: the list can say whether an address is on it, "
+        "never show one.",
+    )
+    reason = forms.ChoiceField(choices=SuppressionReason.choices, initial=SuppressionReason.MANUAL)
+    note = forms.CharField(max_length=MAX_SUPPRESSION_NOTE, required=False)

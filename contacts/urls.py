@@ -1,8 +1,15 @@
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
 
 from . import views
+from .api.views import SuppressionViewSet
 
 app_name = "contacts"
+
+# The suppression list's API, /api/suppressions (paths without a trailing slash, as the rest).
+api = SimpleRouter()
+api.trailing_slash = "/?"
+api.register("suppressions", SuppressionViewSet, basename="suppression")
 
 urlpatterns = [
     path("people/", views.PersonListView.as_view(), name="person-list"),
@@ -17,8 +24,12 @@ urlpatterns = [
     path("people/import/<int:pk>/undo/", views.person_import_undo, name="person-import-undo"),
     path("people/<per:pk>/", views.person_detail, name="person-detail"),
     path("people/<per:pk>/edit/", views.person_edit, name="person-edit"),
+    path("people/<per:pk>/erase/", views.person_erase, name="person-erase"),
+    path("suppressions/", views.SuppressionListView.as_view(), name="suppressions"),
+    path("suppressions/<sup:pk>/delete/", views.suppression_delete, name="suppression-delete"),
     path("companies/", views.CompanyListView.as_view(), name="company-list"),
     path("companies/new/", views.company_create, name="company-create"),
     path("companies/<com:pk>/", views.company_detail, name="company-detail"),
     path("companies/<com:pk>/edit/", views.company_edit, name="company-edit"),
+    path("api/", include(api.urls)),
 ]

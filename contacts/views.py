@@ -1,17 +1,26 @@
 """Dashboard pages of people and companies, and the people CSV import."""
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
-from core.dashboard.views import FilteredListView, is_htmx_partial, object_form_page
+from core.dashboard.views import (
+    FilteredListView,
+    call_service,
+    is_htmx_partial,
+    object_form_page,
+)
 from core.errors import DomainError
 from followups.selectors import people_with_heat
 from outreach.selectors import outreach_list_queryset
+from workspaces.roles import Permission, may
 
-from . import services
+from . import services, suppressions
 from .choices import ImportStatus
 from .csv_import import (
     COLUMNS,
@@ -22,9 +31,9 @@ from .csv_import import (
     people_import_run,
     people_import_undo,
 )
-from .filters import CompanyFilterSet, PersonFilterSet
-from .forms import CompanyForm, ImportChoicesForm, PersonForm, PersonImportForm
-from .models import Company, PeopleImport, Person
+from .filters import CompanyFilterSet, PersonFilterSet, SuppressionFilterSet
+from .forms import CompanyForm, ImportChoicesForm, PersonForm, PersonImportForm, SuppressionForm
+from .models import Company, PeopleImport, Person, Suppression
 
 RELATED_ROWS = 50
 PEOPLE_ROWS = 12
@@ -95,6 +104,31 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def person_erase(request: HttpRequest, pk: int) -> HttpResponse:
+    """Ask before erasing a person's personal data (GDPR), then erase it. Managers and admins."""
+    person = get_object_or_404(Person.objects.select_related("company"), pk=pk)
+    if not may(request.user, Permission.DELETE_ANY):
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            services.person_erase(person=person, actor=request.user)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Personal data of {person.public_id} erased; the address is on the "
+                "suppression list.",
+            )
+        return redirect("contacts:person-detail", pk=person.pk)
+    outreaches = outreach_list_queryset().filter(person=person)
+    return render(
+        request,
+        "contacts/person_erase.html",
+        {"title": "Erase personal data", "person": person, "outreach_count": outreaches.count()},
+    )
+
+
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company.objects.select_related("owner"), pk=pk)
     outreaches = outreach_list_queryset().filter(company=company)
@@ -112,6 +146,66 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "job_count": company.jobs.count(),
         },
     )
+
+
+class SuppressionListView(FilteredListView):
+    """The suppression list, newest first, and a form to add an address (POST)."""
+
+    filterset_class = SuppressionFilterSet
+    template_name = "contacts/suppression_list.html"
+    title = "Suppression list"
+
+    def get_queryset(self):
+        return Suppression.objects.select_related("created_by").order_by("-id")
+
+    def customize_filter_form(self, form):
+        del form.fields["address_hash"]  # the API's; a page asks by address
+        form.fields["email"].label = "Address"
+        form.fields["email"].widget.attrs.update(
+            {"type": "search", "placeholder": "name@example.com"}
+        )
+
+    def get_context_data(self, **context):
+        form = getattr(self, "form", None) or SuppressionForm()
+        return {**context, "form": form, "may_add": may(self.request.user, Permission.WRITE)}
+
+    def post(self, request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        self.form = SuppressionForm(request.POST)
+        if self.form.is_valid():
+            made = call_service(
+                self.form,
+                suppressions.suppression_create,
+                actor=request.user,
+                **self.form.cleaned_data,
+            )
+            if made is not None:
+                entry, created = made
+                if created:
+                    messages.success(request, "Added to the suppression list.")
+                else:
+                    messages.info(
+                        request,
+                        "That address is on the list already, since "
+                        f"{date_format(timezone.localtime(entry.created_at), 'M j, Y')} "
+                        f"({entry.get_reason_display().lower()}).",
+                    )
+                return redirect("contacts:suppressions")
+        response = self.get(request, *args, **kwargs)
+        response.status_code = 400
+        return response
+
+
+@require_POST
+def suppression_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take an address off the list (managers and admins)."""
+    entry = get_object_or_404(Suppression, pk=pk)
+    try:
+        suppressions.suppression_delete(suppression=entry, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Removed from the suppression list.")
+    return redirect("contacts:suppressions")
 
 
 def person_create(request: HttpRequest) -> HttpResponse:

@@ -4,9 +4,9 @@ from core.api.fields import EnumField, PublicIdField, PublicIdRelatedField
 from core.public_ids import PREFIXES
 from workspaces.fields import MemberField
 
-from ..choices import PersonStatus, Strength
+from ..choices import PersonStatus, Strength, SuppressionReason
 from ..heat import contact_heat_label
-from ..models import Company, Person
+from ..models import MAX_SUPPRESSION_NOTE, Company, Person, Suppression
 
 
 class CompanySerializer(serializers.ModelSerializer):
@@ -69,3 +69,30 @@ class PersonSerializer(serializers.ModelSerializer):
 
     def get_heat(self, person) -> str:
         return contact_heat_label(person.heat_score)
+
+
+class SuppressionSerializer(serializers.ModelSerializer):
+    """An entry of the suppression list. It is given the address (or its SHA-256) and keeps
+    only the hash: the answer never holds the address."""
+
+    id = PublicIdField(Suppression.PUBLIC_ID_PREFIX)
+    email = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=254,
+        help_text="The address to suppress; only its SHA-256 is stored.",
+    )
+    address_hash = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="SHA-256 (hex) of the stripped, lower-cased address, instead of `email`.",
+    )
+    reason = EnumField(SuppressionReason.choices, required=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=MAX_SUPPRESSION_NOTE)
+
+    class Meta:
+        model = Suppression
+        fields = ["id", "email", "address_hash", "reason", "note", "created_at"]
+        read_only_fields = ["created_at"]

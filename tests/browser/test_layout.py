@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from contacts.models import Company, Person
 from contacts.services import person_create
+from contacts.suppressions import suppression_create
 from demo.seed import seed_demo
 from followups.models import FollowUp
 from integrations.models import DeliveryStatus, Webhook, WebhookDelivery, WebhookEvent
@@ -53,6 +54,9 @@ def desk(logged_in):
         company=company,
     )
     outreach = OutreachFactory(person=person, company=company, subject=LONG, body=LONG * 3)
+    suppression_create(
+        actor=robin, email="unsubscribed@example.com", reason="complaint", note=LONG[:200]
+    )
     FollowUpFactory(
         outreach=outreach,
         person=person,
@@ -102,6 +106,8 @@ def dashboard_pages(made) -> list[str]:
         reverse("contacts:person-list"),
         reverse("contacts:person-detail", args=[person.pk]),
         reverse("contacts:person-edit", args=[person.pk]),
+        reverse("contacts:person-erase", args=[person.pk]),
+        reverse("contacts:suppressions"),
         reverse("contacts:person-create"),
         reverse("contacts:person-import"),
         reverse("contacts:company-list"),
