@@ -29,6 +29,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from contacts.models import Person
+from contacts.suppressions import is_suppressed
 from core.actors import Actor
 from core.errors import Conflict
 from outreach.choices import (
@@ -224,11 +225,6 @@ def send_refusal(outreach: Outreach) -> str | None:
     if is_suppressed(outreach.workspace_id, person.email):
         return f"{person.email} is on the suppression list."
     return contact_refusal(outreach)
-
-
-def is_suppressed(workspace_id: int, email: str) -> bool:
-    """Whether the address is on the workspace's suppression list."""
-    return False
 
 
 def _cancel(

@@ -9,6 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from contacts.models import Suppression
+from contacts.suppressions import address_hash
 from followups.choices import FollowUpKind, FollowUpStatus
 from followups.models import FollowUp
 from followups.services import followup_update
@@ -171,6 +173,21 @@ def test_nothing_is_sent_to_a_person_who_may_not_be_contacted():
     assert "bounced" in message.server_answer
     outreach.refresh_from_db()
     assert outreach.current_state == "finished"
+
+
+def test_nothing_is_sent_to_a_suppressed_address_even_when_listed_after_the_start():
+    mailbox = MailboxFactory()
+    outreach = start(ready_outreach(make_sequence(*TWO_EMAILS), mailbox))
+    # Listed behind the services' back (as by another process): the engine asks at send time.
+    Suppression.objects.create(
+        workspace_id=outreach.workspace_id,
+        address_hash=address_hash(outreach.person.email.upper()),
+        reason="manual",
+    )
+    assert engine.send_due() == 0
+    message = Message.objects.get(outreach=outreach)
+    assert message.status == MessageStatus.CANCELED
+    assert "suppression list" in message.server_answer
 
 
 def test_an_exclusive_sequence_runs_once_per_person():
