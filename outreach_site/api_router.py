@@ -6,7 +6,12 @@ from integrations.api.views import WebhookViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
-from sending.api.views import MailboxViewSet, MessageViewSet, OutreachMessagesViewSet
+from sending.api.views import (
+    DkimKeyViewSet,
+    MailboxViewSet,
+    MessageViewSet,
+    OutreachMessagesViewSet,
+)
 from workspaces.api.views import AuditViewSet, UserViewSet
 
 # The REST contract writes paths without a trailing slash; both forms are accepted.
@@ -31,3 +36,4 @@ router.register("audit", AuditViewSet, basename="audit")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("mailboxes", MailboxViewSet, basename="mailbox")
 router.register("messages", MessageViewSet, basename="message")
+router.register("dkim_key", DkimKeyViewSet, basename="dkim-key")

@@ -5,6 +5,7 @@ Roles: anyone who may write records manages their own mailboxes; managing other 
 mailboxes (or making one for someone else) needs a manager.
 """
 
+import base64
 import datetime
 import re
 import zoneinfo
@@ -12,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import transaction
 from django.utils import timezone
 
@@ -399,6 +402,14 @@ def dkim_key_set(
         raise InvalidInput(
             "A PEM private key (-----BEGIN … PRIVATE KEY-----).", field="private_key"
         )
+    try:
+        loaded = serialization.load_pem_private_key(private_key.strip().encode(), password=None)
+    except (ValueError, TypeError):
+        loaded = None
+    if not isinstance(loaded, rsa.RSAPrivateKey):
+        raise InvalidInput(
+            "Not a readable RSA private key (PEM, without a passphrase).", field="private_key"
+        )
     workspace_id = workspace_for_create(actor, workspace)
     key, made = DkimKey._base_manager.update_or_create(
         workspace_id=workspace_id,
@@ -417,3 +428,31 @@ def dkim_key_set(
         changes={"domain": [None, domain], "selector": [None, selector]},
     )
     return key
+
+
+def dkim_key_generate(*, actor: Actor, domain: str, selector: str, workspace=None) -> DkimKey:
+    """Make a new 2048-bit RSA key for the workspace (admins); its DNS record is
+    `dkim_dns_record`."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    return dkim_key_set(
+        actor=actor, domain=domain, selector=selector, private_key=pem, workspace=workspace
+    )
+
+
+def dkim_dns_record(key: DkimKey) -> dict[str, str]:
+    """The TXT record that publishes the key's public half: its name and its value."""
+    name = f"{key.selector}._domainkey.{key.domain}"
+    try:
+        pem = crypto.decrypt(DKIM_PURPOSE, key.private_key_encrypted)
+    except crypto.InvalidToken:
+        return {"name": name, "value": "", "problem": "The key cannot be decrypted: set it again."}
+    public = serialization.load_pem_private_key(pem.encode(), password=None).public_key()
+    der = public.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return {"name": name, "value": f"v=DKIM1; k=rsa; p={base64.b64encode(der).decode()}"}

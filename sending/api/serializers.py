@@ -165,3 +165,20 @@ class MessageSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class DkimKeySerializer(serializers.Serializer):
+    """The workspace's DKIM key: set one (`private_key`) or have one made (leave it out)."""
+
+    domain = serializers.CharField(max_length=255, help_text="The sender domain it signs for.")
+    selector = serializers.CharField(max_length=63, help_text="e.g. outreach1")
+    private_key = serializers.CharField(
+        write_only=True,
+        required=False,
+        max_length=20_000,
+        trim_whitespace=False,
+        help_text="PEM; write-only. Leave it out to have a 2048-bit key made.",
+    )
+    dns_name = serializers.CharField(read_only=True, help_text="Where the TXT record goes.")
+    dns_value = serializers.CharField(read_only=True, help_text="The TXT record to publish.")
+    updated_at = serializers.DateTimeField(read_only=True)

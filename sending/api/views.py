@@ -15,9 +15,18 @@ from outreach.models import Outreach
 from .. import engine, schedule, selectors
 from ..choices import MessageStatus
 from ..filters import MailboxFilterSet, MessageFilterSet
-from ..models import Mailbox, Message
-from ..services import mailbox_create, mailbox_delete, mailbox_send_test, mailbox_update
+from ..models import DkimKey, Mailbox, Message
+from ..services import (
+    dkim_dns_record,
+    dkim_key_generate,
+    dkim_key_set,
+    mailbox_create,
+    mailbox_delete,
+    mailbox_send_test,
+    mailbox_update,
+)
 from .serializers import (
+    DkimKeySerializer,
     ForecastSerializer,
     MailboxSerializer,
     MailboxTestSerializer,
@@ -159,3 +168,46 @@ class OutreachMessagesViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(summary="An outreach's messages, oldest first")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
+
+
+def _dkim_answer(key: DkimKey) -> dict:
+    record = dkim_dns_record(key)
+    return {
+        "domain": key.domain,
+        "selector": key.selector,
+        "dns_name": record["name"],
+        "dns_value": record["value"],
+        "updated_at": key.updated_at,
+    }
+
+
+class DkimKeyViewSet(viewsets.ViewSet):
+    """`/api/dkim_key`: the workspace's DKIM key. Messages from mailboxes on its domain are
+    signed with it once the TXT record is published."""
+
+    @extend_schema(
+        summary="The workspace's DKIM key and the DNS record to publish",
+        responses={200: DkimKeySerializer, 404: OpenApiResponse(description="No key yet.")},
+    )
+    def list(self, request):
+        key = DkimKey.objects.first()
+        if key is None:
+            raise Http404("No DKIM key yet: POST one (admins).")
+        return Response(DkimKeySerializer(_dkim_answer(key)).data)
+
+    @extend_schema(
+        summary="Set the workspace's DKIM key, or have one made (admins)",
+        request=DkimKeySerializer,
+        responses={200: DkimKeySerializer},
+    )
+    def create(self, request):
+        body = DkimKeySerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = body.validated_data
+        if values.get("private_key"):
+            key = dkim_key_set(actor=request.user, **values)
+        else:
+            key = dkim_key_generate(
+                actor=request.user, domain=values["domain"], selector=values["selector"]
+            )
+        return Response(DkimKeySerializer(_dkim_answer(key)).data)
