@@ -9,6 +9,7 @@ from contacts.models import Person
 from demo.management.commands.bootstrap_demo import DEFAULT_DEMO_PASSWORD
 from demo.seed import plan_for
 from outreach.models import Outreach, Sequence
+from sending.models import Mailbox
 from tests.factories import OutreachFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,13 +68,17 @@ def test_bootstrap_refuses_the_published_password_when_debug_is_off(command, set
 
 def test_bootstrap_loads_demo_data_into_an_empty_database_only(command, debug):
     out, err = command("bootstrap_demo")
-    assert Outreach.objects.count() == 300
+    running = Outreach.objects.exclude(mailbox=None).count()
+    assert running > 20
+    assert Outreach.objects.count() == 300 + running
     assert Person.objects.count() == plan_for(300).people
-    assert "Demo data loaded: 300 outreaches" in out
+    assert f"Demo data loaded: {300 + running} outreaches" in out
+    assert f"Sequences running: {running} outreaches" in out
     assert "outreaches" in err and "100%" in err  # the progress bar
 
     out, _ = command("bootstrap_demo")
-    assert Outreach.objects.count() == 300
+    assert Outreach.objects.count() == 300 + running
+    assert Mailbox.objects.count() == 1
     assert "Demo data loaded" not in out
 
 

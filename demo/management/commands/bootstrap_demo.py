@@ -1,8 +1,9 @@
 """`manage.py bootstrap_demo`: what `make run` does after migrating, so a fresh checkout is usable.
 
 It makes sure the demo superuser exists with the demo password and an API token, loads a small
-demo data set when the database has no outreaches, and prints how to log in and call the API.
-Running it again changes nothing but the printout.
+demo data set when the database has no outreaches (with a local mailbox of the demo user and a
+few dozen outreaches running sequences through it: `demo.seed.running`), and prints how to log
+in and call the API. Running it again changes nothing but the printout.
 """
 
 import ipaddress
@@ -13,10 +14,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from core.local_secrets import read_or_create_secret
 from demo.seed import DEFAULT_SEED, seed_demo
+from demo.seed.running import start_demo_sequences
 from demo.seed.writer import DEMO_WORKSPACE
 from outreach.models import Outreach
 from workspaces.choices import Role
@@ -127,11 +130,17 @@ class Command(BaseCommand):
             raise CommandError("--outreaches must be at least 1.")
         user, token, created = ensure_demo_user(username=DEMO_USERNAME, password=password)
 
-        loaded = None
+        loaded = running = None
         if not no_data and not Outreach._base_manager.exists():  # an empty database only
             # The raw stream: the progress bar redraws its line with \r, without newlines.
             stream = self.stderr._out if options["verbosity"] > 0 else None
-            loaded = seed_demo(outreaches=outreaches, seed=DEFAULT_SEED, stream=stream)
+            # One transaction: a failure leaves no half demo behind (which the next run would
+            # take for data and keep).
+            with transaction.atomic():
+                loaded = seed_demo(outreaches=outreaches, seed=DEFAULT_SEED, stream=stream)
+                workspace, _ = workspace_get_or_create(DEMO_WORKSPACE)
+                running = start_demo_sequences(workspace=workspace, user=user, now=timezone.now())
+            loaded.counts["outreaches"] += running.started
 
         url = url if url.endswith("/") else url + "/"
         lines = [
@@ -151,5 +160,14 @@ class Command(BaseCommand):
                 f"{loaded.counts.get(k, 0):,} {k}" for k in ("outreaches", "people", "companies")
             )
             lines.append(f"  Demo data loaded: {summary}.")
+        if running is not None and running.started:
+            lines.append(
+                f"  Sequences running: {running.started} outreaches send from the local "
+                f"mailbox “{running.mailbox.name}”;"
+            )
+            lines.append(
+                f"  the worker sends the {running.due_now} due now (stored, nothing leaves "
+                "this machine)."
+            )
         lines += ["=" * 72, ""]
         self.stdout.write("\n".join(lines))
