@@ -18,6 +18,7 @@ PREFIXES = {
     "workspace": "wsp",
     "mailbox": "mbx",
     "message": "msg",
+    "inbound_message": "inb",
     "suppression": "sup",
 }
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "followups",
     "integrations",
     "sending",
+    "replies",
     "demo",
 ]
 
@@ -390,6 +391,11 @@ SENDING_STALE_SECONDS = int(
 )
 # How often each worker looks for due steps (seconds).
 SENDING_EVERY_SECONDS = float(os.environ.get("SENDING_EVERY_SECONDS", "5"))
+# Replies (replies/): how often each worker polls the mailboxes that have IMAP settings, how long
+# an IMAP server may take to answer, and the largest message /api/inbound takes (bytes).
+IMAP_POLL_SECONDS = float(os.environ.get("IMAP_POLL_SECONDS", "60"))
+IMAP_TIMEOUT_SECONDS = float(os.environ.get("IMAP_TIMEOUT_SECONDS", "30"))
+INBOUND_MAX_BYTES = int(os.environ.get("INBOUND_MAX_BYTES", str(5 * 1024 * 1024)))
 
 # Follow-ups: attempt 1 is due this many days after an outreach is sent, attempt 2 the same
 # number of days after attempt 1 is done.

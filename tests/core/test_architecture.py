@@ -1,8 +1,8 @@
 """The layers of the code, checked on every test run (README, "Architecture").
 
 - core imports no app; the domain apps import each other in one order only
-  (workspaces → contacts → jobs → followups → outreach → sending → integrations: an app may import
-  those before it), and neither the site (outreach_site) nor the tools (demo);
+  (workspaces → contacts → jobs → followups → outreach → sending → replies → integrations: an app
+  may import those before it), and neither the site (outreach_site) nor the tools (demo);
 - the presentation modules of an app (views, API, admin, forms, filters, urls, the
   MassProspecting-compatible endpoints) may read any app's selectors and call its services;
 - no module imports another inside a function (the way a circle hides), except an
@@ -23,6 +23,7 @@ DOMAIN_ORDER = (
     "followups",
     "outreach",
     "sending",
+    "replies",
     "integrations",
 )
 PACKAGES = ("core", *DOMAIN_ORDER, "outreach_site", "demo")
