@@ -1,15 +1,8 @@
-from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+from django.urls import path
 
 from . import views
-from .api.views import SuppressionViewSet
 
 app_name = "contacts"
-
-# The suppression list's API, /api/suppressions (paths without a trailing slash, as the rest).
-api = SimpleRouter()
-api.trailing_slash = "/?"
-api.register("suppressions", SuppressionViewSet, basename="suppression")
 
 urlpatterns = [
     path("people/", views.PersonListView.as_view(), name="person-list"),
@@ -31,5 +24,4 @@ urlpatterns = [
     path("companies/new/", views.company_create, name="company-create"),
     path("companies/<com:pk>/", views.company_detail, name="company-detail"),
     path("companies/<com:pk>/edit/", views.company_edit, name="company-edit"),
-    path("api/", include(api.urls)),
 ]

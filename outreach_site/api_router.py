@@ -1,11 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
-from contacts.api.views import CompanyViewSet, PersonViewSet
+from contacts.api.views import CompanyViewSet, PersonViewSet, SuppressionViewSet
 from followups.api.views import FollowUpViewSet
 from integrations.api.views import WebhookViewSet
 from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
+from replies.api.views import InboundMessageViewSet
 from sending.api.views import (
     DkimKeyViewSet,
     MailboxViewSet,
@@ -36,4 +37,6 @@ router.register("audit", AuditViewSet, basename="audit")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("mailboxes", MailboxViewSet, basename="mailbox")
 router.register("messages", MessageViewSet, basename="message")
+router.register("inbound", InboundMessageViewSet, basename="inbound")
 router.register("dkim_key", DkimKeyViewSet, basename="dkim-key")
+router.register("suppressions", SuppressionViewSet, basename="suppression")

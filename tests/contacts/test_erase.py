@@ -13,6 +13,7 @@ from contacts.suppressions import address_hash, suppression_create
 from outreach.models import Outreach
 from sending.models import Message
 from tests.factories import (
+    FollowUpFactory,
     OutreachFactory,
     PersonFactory,
     UserFactory,
@@ -266,3 +267,15 @@ def test_another_workspace_s_person_has_no_erase_page(dash):
 
     assert dash.get(f"/people/{theirs.public_id}/erase/").status_code == 404
     assert dash.post(f"/people/{theirs.public_id}/erase/").status_code == 404
+
+
+def test_erasure_retitles_the_persons_follow_ups_and_blanks_their_notes(api, ada):
+    mine = FollowUpFactory(person=ada, title=f"Call {ADA}", note="Ada prefers mornings")
+    theirs = FollowUpFactory(title="Call Bo", note="Bo prefers evenings")
+
+    api.post(erase_path(ada))
+
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (mine.title, mine.note) == ("Follow-up about an erased person", "")
+    assert (theirs.title, theirs.note) == ("Call Bo", "Bo prefers evenings")
