@@ -318,6 +318,14 @@ SPECTACULAR_SETTINGS = {
             "description": "The mailboxes sequences send through, and a test send.",
         },
         {"name": "messages", "description": "Messages sent, with their exact bytes."},
+        {
+            "name": "dkim_key",
+            "description": "The workspace's DKIM key and the DNS record to publish.",
+        },
+        {
+            "name": "suppressions",
+            "description": "Addresses that are never written to (their SHA-256 only).",
+        },
         {"name": "webhooks", "description": "Endpoints that receive signed events."},
         {
             "name": "MassProspecting-compatible API",
