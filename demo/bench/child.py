@@ -19,6 +19,7 @@ from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 from .cursor import run_cursor
+from .sending import run_sending
 from .webhooks import run_webhooks
 
 MARKER_TABLE = "bench_dataset"
@@ -164,6 +165,7 @@ def run(
         "enrichment": lambda: scenarios.run_enrichment(bench),
         "cursor": lambda: run_cursor(bench),
         "webhooks": lambda: run_webhooks(bench),
+        "sending": lambda: run_sending(bench),
     }
     for name, group in groups.items():
         if name in selected:

@@ -138,7 +138,46 @@ def backend_markdown(figures: dict[str, Any]) -> str:
                 f"delivered {sent['sent']:,} of {sent['of']:,} to a local receiver: "
                 f"**{sent['per_second']:,} a second**.\n"
             )
+        if r["kind"] == "sending":
+            lines += _sending_lines(r)
     return "\n".join(lines)
+
+
+def _sending_lines(r: dict[str, Any]) -> list[str]:
+    scheduling = r["pass"]
+    index = "the due index" if scheduling["uses_due_index"] else "no due index"
+    if not scheduling["explain"]:
+        index = "not explained"
+    lines = [
+        "| sending | p50 ms | p95 ms | queries | per second | ms a message: claim (building) "
+        "/ hand-over / record | targets |",
+        "|---|--:|--:|--:|--:|---|---|",
+        f"| `send_due()` with nothing due: {scheduling['outreaches']:,} running outreaches, "
+        f"{scheduling['mailboxes']} mailboxes ({index}) | "
+        f"{_ms(scheduling['send_due']['median_ms'])} | {_ms(scheduling['send_due']['p95_ms'])} | "
+        f"{scheduling['queries']} | – | – | {_misses(scheduling)} |",
+    ]
+    for row in r["throughput"]:
+        phases = row["ms_per_message"]
+        lines.append(
+            f"| {row['messages']:,} messages due on one `{row['kind']}` mailbox, limits off | "
+            f"{_ms(row['ours']['median_ms'])} | {_ms(row['ours']['p95_ms'])} | "
+            f"{row['queries_per_message']} a message | **{row['per_second']:,}** | "
+            f"{phases.get('claim_next', 0):.2f} ({phases.get('build_message', 0):.2f}) / "
+            f"{phases.get('hand_over', 0):.2f} / {phases.get('record', 0):.2f} | "
+            f"{_misses(row)} |"
+        )
+    lines.append("")
+    for row in r["throughput"]:
+        kinds = row.get("queries_per_message_by_kind", {})
+        if kinds:
+            lines.append(
+                f"Statements a message (`{row['kind']}`): "
+                + ", ".join(f"{kind} {count:g}" for kind, count in kinds.items())
+                + (" (a cProfile of a further run is in the JSON)." if "profile" in row else ".")
+            )
+    lines.append("")
+    return lines
 
 
 def markdown(run: dict[str, Any]) -> str:
