@@ -4,9 +4,11 @@ from django import forms
 
 from contacts.models import Company, Person
 from core.batches import batch_limit, too_many_message
-from core.public_ids import InvalidPublicId, parse_public_id
+from core.dashboard.pickers import PickerWidget, picker_by_kind
+from core.public_ids import PREFIXES, InvalidPublicId, parse_public_id, try_parse_public_id
 from core.validation import HttpUrlFormField
 from jobs.models import Job
+from sending.models import Mailbox
 
 from .choices import Channel, Outcome
 from .models import MAX_SEQUENCE_STEPS, MAX_TEMPLATE, Outreach, Sequence
@@ -89,6 +91,12 @@ class TransitionForm(forms.Form):
         help_text="Kept in the history with the change.",
         widget=forms.TextInput(),
     )
+    until = forms.DateTimeField(
+        required=False,
+        label="Pause until (optional, UTC)",
+        help_text="For Pause: the sequence goes on by itself then. Empty: until resumed.",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
 
 
 class OutreachQuickUpdateForm(forms.ModelForm):
@@ -108,9 +116,45 @@ class OutreachQuickUpdateForm(forms.ModelForm):
 class SequenceForm(forms.ModelForm):
     class Meta:
         model = Sequence
-        fields = ["name", "description", "active"]
+        fields = ["name", "description", "active", "exclusive", "stop_on_company_reply"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        help_texts = {"active": "Inactive sequences stay on their outreaches but are not offered."}
+        labels = {
+            "exclusive": "Exclusive",
+            "stop_on_company_reply": "Stop when the company replies",
+        }
+        help_texts = {
+            "active": "Inactive sequences stay on their outreaches but are not offered.",
+            "exclusive": "A person runs at most one exclusive sequence at a time: starting a "
+            "second one for them is refused until the first is finished.",
+            "stop_on_company_reply": "When someone at a company replies, this sequence "
+            "finishes for their colleagues at the same company.",
+        }
+
+
+class SequencePreviewForm(forms.Form):
+    """Whom to preview a sequence for (a person picked by name) and the mailbox it is from."""
+
+    person_id = forms.CharField(label="Person", max_length=40)
+    mailbox = forms.ModelChoiceField(
+        queryset=Mailbox.objects.none(),
+        required=False,
+        empty_label="Your first mailbox",
+        label="From",
+        error_messages={"invalid_choice": "That mailbox no longer exists."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["person_id"].widget = PickerWidget(picker_by_kind("person"))
+        self.fields["mailbox"].queryset = Mailbox.objects.order_by("name", "id")
+
+    def clean_person_id(self) -> Person:
+        value = self.cleaned_data["person_id"]
+        pk = try_parse_public_id(PREFIXES["person"], value)
+        person = Person.objects.select_related("company").filter(pk=pk).first() if pk else None
+        if person is None:
+            raise forms.ValidationError("Pick a person of this workspace.")
+        return person
 
 
 class SequenceStepForm(forms.Form):
@@ -128,6 +172,26 @@ class SequenceStepForm(forms.Form):
 SequenceStepFormSet = forms.formset_factory(
     SequenceStepForm, extra=1, can_delete=True, max_num=MAX_SEQUENCE_STEPS, validate_max=True
 )
+
+
+class OutreachMailboxForm(forms.Form):
+    """The mailbox an outreach's sequence sends through (the workspace's mailboxes)."""
+
+    mailbox = forms.ModelChoiceField(
+        queryset=Mailbox.objects.none(),
+        required=False,
+        empty_label="None (the owner's first active mailbox at start)",
+        label="Sends through",
+        error_messages={"invalid_choice": "That mailbox no longer exists."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["mailbox"]
+        field.queryset = Mailbox.objects.order_by("name", "id")
+        field.label_from_instance = lambda box: (
+            f"{box.name} · {box.from_email}" + ("" if box.active else " (paused)")
+        )
 
 
 class OutreachForm(forms.ModelForm):

@@ -18,12 +18,20 @@ from core.errors import DomainError
 from core.public_ids import PREFIXES, format_public_id, try_parse_public_id
 from core.widgets import FastSelect, options_html
 from jobs.models import Job
+from sending import selectors as sending_selectors
+from sending.schedule import schedule_of
 from workspaces.selectors import members_in_scope
 
 from .. import selectors
 from ..csv_export import export_lines
 from ..filters import OutreachFilterSet
-from ..forms import OutreachForm, OutreachQuickUpdateForm, TransitionForm, transition_label
+from ..forms import (
+    OutreachForm,
+    OutreachMailboxForm,
+    OutreachQuickUpdateForm,
+    TransitionForm,
+    transition_label,
+)
 from ..history import history_entries
 from ..models import Outreach, Sequence, Tag
 from ..services import outcomes
@@ -187,6 +195,7 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
         selectors.outreach_history(outreach), selectors.outreach_outcome_log(outreach)
     )
     followups = list(outreach.followups.order_by("due_at", "id"))
+    groups = _transition_groups(outreach)
     return render(
         request,
         "outreach/detail.html",
@@ -194,9 +203,14 @@ def outreach_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "outreach": outreach,
             "history": history,
             "followups": followups,
-            "transition_groups": _transition_groups(outreach),
+            "transition_groups": groups,
             "transition_form": TransitionForm(),
+            "may_pause": any(b["name"] == "pause" for g in groups for b in g["buttons"]),
             "update_form": OutreachQuickUpdateForm(instance=outreach),
+            # Its sequence's sending: messages with their headers, the schedule, the mailbox.
+            "sent_messages": sending_selectors.outreach_messages_with_headers(outreach.pk),
+            "schedule": schedule_of(outreach),
+            "mailbox_form": OutreachMailboxForm(initial={"mailbox": outreach.mailbox_id}),
             "now": timezone.now(),
         },
     )
@@ -221,6 +235,8 @@ def outreach_transition(request: HttpRequest, pk: int) -> HttpResponse:
             name=name,
             actor=request.user,
             metadata={"reason": reason} if reason else None,
+            # The form's one "until" box is for pause; the other buttons ignore it.
+            until=form.cleaned_data["until"] if name == "pause" else None,
         )
     except DomainError as exc:
         messages.error(request, exc.message)

@@ -9,12 +9,16 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from core.dashboard.pagination import paginate
+from core.dashboard.pickers import resolve_typed_names
 from core.dashboard.views import FilteredListView, call_service, changed_values
+from sending.models import Mailbox
+from sending.schedule import sequence_preview
+from sending.selectors import sequence_step_results
 
 from .. import selectors
 from ..choices import Outcome, PipelineState
-from ..filters import SequenceFilterSet
-from ..forms import SequenceForm, SequenceStepFormSet
+from ..filters import OutreachFilterSet, SequenceFilterSet
+from ..forms import SequenceForm, SequencePreviewForm, SequenceStepFormSet
 from ..models import Sequence
 from ..services import sequences as service
 
@@ -44,18 +48,45 @@ def _get_sequence(pk: int) -> Sequence:
         raise Http404("No such sequence.") from None
 
 
+def _preview(request: HttpRequest, sequence: Sequence) -> dict:
+    """The steps as the person picked (`person_id`, or a name typed without JavaScript) would
+    receive them from the mailbox chosen (default: the user's first)."""
+    if "person_id" not in request.GET and "person_id_name" not in request.GET:
+        return {"preview_form": SequencePreviewForm(), "preview": None}
+    # A name typed without JavaScript is resolved as the outreach list resolves it.
+    data, typed, unresolved = resolve_typed_names(request.GET, OutreachFilterSet)
+    form = SequencePreviewForm(data)
+    form.fields["person_id"].widget.typed = typed.get("person_id", "")
+    if not form.is_valid() or unresolved:
+        if "person_id" in unresolved:
+            form.errors["person_id"] = form.error_class([unresolved["person_id"]])
+        return {"preview_form": form, "preview": None}
+    person, mailbox = form.cleaned_data["person_id"], form.cleaned_data["mailbox"]
+    if mailbox is None:
+        mailbox = Mailbox.objects.filter(owner_id=request.user.pk).order_by("name", "id").first()
+    return {
+        "preview_form": form,
+        "preview": sequence_preview(sequence, person, mailbox),
+        "preview_person": person,
+        "preview_mailbox": mailbox,
+    }
+
+
 def sequence_detail(request: HttpRequest, pk: int) -> HttpResponse:
     sequence = _get_sequence(pk)
     outreaches = selectors.outreach_list_queryset().filter(sequence=sequence)
     page = paginate(request, outreaches, default_per=25)
     outcomes = selectors.outcome_counts(outreaches)
     states = selectors.state_counts(outreaches)
+    steps = list(sequence.steps.all())
     return render(
         request,
         "sequences/detail.html",
         {
+            **_preview(request, sequence),
+            "step_results": sequence_step_results(sequence, steps),
             "sequence": sequence,
-            "steps": list(sequence.steps.all()),
+            "steps": steps,
             "page": page,
             "reply_rate": selectors.reply_rate(sequence.reply_count, sequence.sent_count),
             "outcomes": [(v, label, outcomes.get(v, 0)) for v, label in Outcome.choices],
