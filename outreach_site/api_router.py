@@ -7,7 +7,6 @@ from jobs.api.views import JobViewSet
 from outreach.api.enrichment import EnrichmentBatchViewSet
 from outreach.api.views import OutreachViewSet, SequenceViewSet, TagViewSet
 from replies.api.views import InboundMessageViewSet
-from replies.api.views import InboundMessageViewSet
 from sending.api.views import (
     DkimKeyViewSet,
     MailboxViewSet,
@@ -38,7 +37,6 @@ router.register("audit", AuditViewSet, basename="audit")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 router.register("mailboxes", MailboxViewSet, basename="mailbox")
 router.register("messages", MessageViewSet, basename="message")
-router.register("inbound", InboundMessageViewSet, basename="inbound")
 router.register("inbound", InboundMessageViewSet, basename="inbound")
 router.register("dkim_key", DkimKeyViewSet, basename="dkim-key")
 router.register("suppressions", SuppressionViewSet, basename="suppression")
