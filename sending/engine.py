@@ -13,6 +13,11 @@ One send is three steps, so that no lock is held while a server is talking:
    unreachable) is `scheduled` again with a growing pause; a permanent one (5xx) is `failed` and
    the sequence finished; a refused login pauses the mailbox with the server's answer.
 
+A mailbox without a minimum interval is worked a batch at a time (CLAIM_BATCH claims in one
+transaction, handed over on one connection, recorded in one transaction with a savepoint
+each); with an interval, one message at a time. A connection that breaks while a message's
+DATA is under way leaves that message `uncertain` too: it may have been accepted.
+
 A worker that dies between 2 and 3 leaves its message `sending`; after SENDING_STALE_SECONDS
 `settle_stalled_sends` makes it `uncertain`: it may or may not have left, so a person decides
 (`message_mark_sent` / `message_send_again`), never the engine.
@@ -44,7 +49,7 @@ from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, SequenceStep
 from outreach.services import effects
 from outreach.services.delivery import contact_refusal
-from outreach.services.outreaches import outreach_transition
+from outreach.services.outreaches import outreach_record_sent, outreach_transition
 from workspaces import audit
 from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require
@@ -61,6 +66,9 @@ RETRY_FIRST_SECONDS = 300
 MAX_ATTEMPTS = 6
 # A pass stops after this many claims in a row that sent nothing (rows locked by others).
 MAX_IDLE_CLAIMS = 20
+# Steps claimed (and handed over on one connection) at a time from a mailbox without a
+# minimum interval.
+CLAIM_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -82,23 +90,24 @@ SKIPPED = "skipped"  # a claim that moved something but sends nothing
 
 
 def send_due(*, limit: int | None = None, seconds: float | None = None) -> int:
-    """Send what is due now, one message at a time, until nothing is (or `limit` messages, or
-    `seconds` have passed). Returns the number of messages handed over."""
+    """Send what is due now, a mailbox's batch at a time, until nothing is (or about `limit`
+    messages, or `seconds` have passed). Returns the number of messages handed over."""
     resume_ended_pauses()
     started = time.monotonic()
     sent = idle = 0
     while limit is None or sent < limit:
-        claim = claim_next()
-        if claim is None:
+        size = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - sent)
+        claims = claim_batch(size=size)
+        if claims is None:
             break
-        if claim == SKIPPED:
+        if not claims:
             idle += 1
             if idle >= MAX_IDLE_CLAIMS:
                 break
             continue
         idle = 0
-        record(claim, hand_over(claim))
-        sent += 1
+        record_all(claims, hand_over_all(claims))
+        sent += len(claims)
         if seconds is not None and time.monotonic() - started > seconds:
             break
     return sent
@@ -113,13 +122,25 @@ def due_outreaches(now: datetime.datetime):
     return Outreach._base_manager.filter(running.due_filter(now))
 
 
-def claim_next(now: datetime.datetime | None = None) -> Claim | str | None:
-    """Claim one due step (see the module's docstring); None when no mailbox has one."""
+def claim_next(now: datetime.datetime | None = None) -> "Claim | str | None":
+    """Claim one due step: a Claim, SKIPPED when something moved but nothing is to be sent,
+    None when no mailbox has a step due."""
+    claims = claim_batch(now, size=1)
+    if claims is None:
+        return None
+    return claims[0] if claims else SKIPPED
+
+
+def claim_batch(now: datetime.datetime | None = None, *, size: int = 1) -> list["Claim"] | None:
+    """Claim up to `size` due steps of one mailbox (see the module's docstring): one when the
+    mailbox has a minimum interval, never more than its daily limit leaves. An empty list when
+    something moved but nothing is to be sent; None when no mailbox has a step due."""
     now = now or timezone.now()
     with transaction.atomic():
         due = due_outreaches(now)
         mailbox = (
             Mailbox._base_manager.select_for_update(skip_locked=True, of=("self",))
+            .select_related("owner")
             .filter(active=True)
             .filter(Q(next_send_at__isnull=True) | Q(next_send_at__lte=now))
             .filter(Exists(due.filter(mailbox_id=OuterRef("pk"))))
@@ -128,24 +149,60 @@ def claim_next(now: datetime.datetime | None = None) -> Claim | str | None:
         )
         if mailbox is None:
             return None
-        allowed = limits.next_allowed(mailbox, now)
+        recent = limits.counted_sends(mailbox, since=now - limits.DAY)
+        allowed = limits.next_allowed(mailbox, now, recent=recent)
         if allowed.waiting_for is not None:
             mailbox.next_send_at = allowed.at
             mailbox.save(update_fields=["next_send_at"])
-            return SKIPPED
-        outreach = (
+            return []
+        room = 1 if mailbox.min_interval_seconds else size
+        room = max(1, min(room, mailbox.daily_limit - len(recent)))
+        outreaches = list(
             due.filter(mailbox_id=mailbox.pk)
             .select_for_update(skip_locked=True, of=("self",))
-            .order_by("next_step_at", "pk")
-            .first()
+            .select_related("person", "company", "sequence")
+            .order_by("next_step_at", "pk")[:room]
         )
-        if outreach is None:
-            return SKIPPED
-        return _claim_step(outreach, mailbox, now)
+        batch = Batch(mailbox)
+        claims = [
+            claim
+            for outreach in outreaches
+            if isinstance(claim := _claim_step(outreach, batch, now), Claim)
+        ]
+        if claims:
+            interval = mailbox.min_interval_seconds
+            mailbox.next_send_at = now + datetime.timedelta(seconds=interval) if interval else None
+            mailbox.save(update_fields=["next_send_at"])
+        return claims
 
 
-def _claim_step(outreach: Outreach, mailbox: Mailbox, now: datetime.datetime) -> Claim | str:
-    steps = running.steps_of(outreach)
+class Batch:
+    """What the claims of one mailbox share: the mailbox, its server, its signer, the steps of
+    each sequence (read once per batch)."""
+
+    def __init__(self, mailbox: Mailbox):
+        self.mailbox = mailbox
+        self.server = smtp_settings(mailbox) if mailbox.kind == MailboxKind.SMTP else None
+        self.sender = sender_of(mailbox)
+        self._signers: dict[int, composition.DkimSigner | None] = {}
+        self._steps: dict[int, list[SequenceStep]] = {}
+
+    def steps(self, outreach: Outreach) -> list[SequenceStep]:
+        if outreach.sequence_id not in self._steps:
+            self._steps[outreach.sequence_id] = running.steps_of(outreach)
+        return self._steps[outreach.sequence_id]
+
+    def signer(self, workspace_id: int) -> composition.DkimSigner | None:
+        if workspace_id not in self._signers:
+            self._signers[workspace_id] = dkim_signer_for(
+                workspace_id=workspace_id, domain=self.mailbox.domain
+            )
+        return self._signers[workspace_id]
+
+
+def _claim_step(outreach: Outreach, batch: Batch, now: datetime.datetime) -> "Claim | str":
+    mailbox = batch.mailbox
+    steps = batch.steps(outreach)
     step = running.step_after(steps, outreach.next_step)
     if step is None:
         _finish(outreach, "The sequence has no step left.")
@@ -163,7 +220,7 @@ def _claim_step(outreach: Outreach, mailbox: Mailbox, now: datetime.datetime) ->
     if refusal is not None:
         _cancel(outreach, step, message, mailbox, refusal)
         return SKIPPED
-    built = build_message(outreach, step, mailbox, steps=steps, now=now)
+    built = build_message(outreach, step, batch, now=now)
     if message is None:
         message = Message(
             workspace_id=outreach.workspace_id, outreach_id=outreach.pk, step=step.position
@@ -185,13 +242,10 @@ def _claim_step(outreach: Outreach, mailbox: Mailbox, now: datetime.datetime) ->
     # In flight: not due again until its hand-over is recorded.
     outreach.next_step_at = None
     outreach.save(update_fields=running.SCHEDULE_UPDATE)
-    interval = mailbox.min_interval_seconds
-    mailbox.next_send_at = now + datetime.timedelta(seconds=interval) if interval else None
-    mailbox.save(update_fields=["next_send_at"])
     return Claim(
         message_id=message.pk,
         kind=mailbox.kind,
-        server=smtp_settings(mailbox) if mailbox.kind == MailboxKind.SMTP else None,
+        server=batch.server,
         sender=mailbox.from_email,
         to=message.to,
         raw=built.raw,
@@ -293,18 +347,13 @@ def thread_of(outreach: Outreach) -> composition.Thread | None:
 
 
 def build_message(
-    outreach: Outreach,
-    step: SequenceStep,
-    mailbox: Mailbox,
-    *,
-    steps: list[SequenceStep],
-    now: datetime.datetime,
+    outreach: Outreach, step: SequenceStep, batch: Batch, *, now: datetime.datetime
 ) -> composition.Composed:
     """The step's message to the outreach's person, exactly as it is sent."""
     subject, body = composition.render_step(
-        step.subject_template, step.body_template, template_context_for(outreach, mailbox)
+        step.subject_template, step.body_template, template_context_for(outreach, batch.mailbox)
     )
-    sender = sender_of(mailbox)
+    sender = batch.sender
     token = composition.unsubscribe_token(
         workspace_id=outreach.workspace_id, person_id=outreach.person_id, outreach_id=outreach.pk
     )
@@ -315,7 +364,7 @@ def build_message(
         body=body,
         thread=thread_of(outreach) if not subject.strip() else None,
         unsubscribe=composition.unsubscribe_for(sender=sender, token=token),
-        dkim_signer=dkim_signer_for(workspace_id=outreach.workspace_id, domain=mailbox.domain),
+        dkim_signer=batch.signer(outreach.workspace_id),
         date=now,
     )
 
@@ -324,50 +373,83 @@ def build_message(
 
 
 def hand_over(claim: Claim) -> transports.SendResult | transports.SendFailed:
-    try:
-        return transports.send(
-            kind=claim.kind,
-            server=claim.server,
-            sender=claim.sender,
-            recipients=[claim.to],
-            raw=claim.raw,
-        )
-    except transports.SendFailed as failure:
-        return failure
+    (outcome,) = hand_over_all([claim])
+    return outcome
+
+
+def hand_over_all(claims: list[Claim]) -> list[transports.SendResult | transports.SendFailed]:
+    """Hand a mailbox's claimed messages to its server, over one connection."""
+    first = claims[0]
+    return transports.send_many(
+        kind=first.kind,
+        server=first.server,
+        messages=[transports.Outgoing(claim.sender, [claim.to], claim.raw) for claim in claims],
+    )
+
+
+def record_all(
+    claims: list[Claim], outcomes: list[transports.SendResult | transports.SendFailed]
+) -> None:
+    """Record what came of a batch's hand-overs in one transaction, each message in its own
+    savepoint: one that cannot be recorded stays `sending` (and becomes `uncertain`), the
+    others are kept."""
+    with transaction.atomic():
+        paused = False
+        for claim, outcome in zip(claims, outcomes, strict=True):
+            try:
+                with transaction.atomic():
+                    _record(claim, outcome, pause_mailbox=not paused)
+            except Exception:  # one message's record must not lose the others'
+                logger.exception("recording message %s failed", claim.message_id)
+            paused = paused or (
+                isinstance(outcome, transports.SendFailed) and outcome.reason == "login"
+            )
 
 
 def record(claim: Claim, outcome: transports.SendResult | transports.SendFailed) -> None:
-    """What came of a hand-over, in one transaction (see the module's docstring)."""
+    """What came of one hand-over, in one transaction (see the module's docstring)."""
     with transaction.atomic():
-        message = (
-            Message._base_manager.select_for_update()
-            .filter(
-                pk=claim.message_id, status__in=(MessageStatus.SENDING, MessageStatus.UNCERTAIN)
-            )
-            .first()
-        )
-        if message is None:  # deleted with its outreach meanwhile, or decided by a person
-            return
-        outreach = Outreach._base_manager.select_for_update().get(pk=message.outreach_id)
-        now = timezone.now()
-        if isinstance(outcome, transports.SendResult):
-            message.status = MessageStatus.SENT
-            message.server_answer = outcome.answer[:1000]
-            message.sent_at = now
-            message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
-            after_sent(outreach, message)
-        elif outcome.reason == "login":
-            _requeue(message, outreach, outcome.answer, at=now, count_attempt=False)
+        _record(claim, outcome)
+
+
+def _record(
+    claim: Claim,
+    outcome: transports.SendResult | transports.SendFailed,
+    *,
+    pause_mailbox: bool = True,
+) -> None:
+    message = (
+        Message._base_manager.select_for_update()
+        .filter(pk=claim.message_id, status__in=(MessageStatus.SENDING, MessageStatus.UNCERTAIN))
+        .first()
+    )
+    if message is None:  # deleted with its outreach meanwhile, or decided by a person
+        return
+    outreach = Outreach._base_manager.select_for_update().get(pk=message.outreach_id)
+    now = timezone.now()
+    if isinstance(outcome, transports.SendResult):
+        message.status = MessageStatus.SENT
+        message.server_answer = outcome.answer[:1000]
+        message.sent_at = now
+        message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
+        after_sent(outreach, message)
+    elif outcome.reason == "uncertain":
+        message.status = MessageStatus.UNCERTAIN
+        message.server_answer = outcome.answer[:1000]
+        message.save(update_fields=["status", "server_answer", "updated_at"])
+    elif outcome.reason == "login":
+        _requeue(message, outreach, outcome.answer, at=now, count_attempt=False)
+        if pause_mailbox:
             _pause_mailbox(message.mailbox_id, outcome.answer)
-        elif outcome.temporary and message.attempts < MAX_ATTEMPTS:
-            pause = RETRY_FIRST_SECONDS * 2 ** (message.attempts - 1)
-            _requeue(message, outreach, outcome.answer, at=now + datetime.timedelta(seconds=pause))
-        else:
-            message.status = MessageStatus.FAILED
-            message.server_answer = outcome.answer[:1000]
-            message.sent_at = None
-            message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
-            after_failed(outreach, message)
+    elif outcome.temporary and message.attempts < MAX_ATTEMPTS:
+        pause = RETRY_FIRST_SECONDS * 2 ** (message.attempts - 1)
+        _requeue(message, outreach, outcome.answer, at=now + datetime.timedelta(seconds=pause))
+    else:
+        message.status = MessageStatus.FAILED
+        message.server_answer = outcome.answer[:1000]
+        message.sent_at = None
+        message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
+        after_failed(outreach, message)
 
 
 def _requeue(
@@ -421,12 +503,7 @@ def _deliver(outreach: Outreach, names: tuple[str, ...], reason: str | None = No
 def after_sent(outreach: Outreach, message: Message) -> None:
     """A step went out: the first makes delivery `performed` and the outreach `waiting`; the
     sequence moves to its next step (or finishes after the last)."""
-    if outreach.delivery_status == DeliveryStatus.PENDING:
-        outreach = _deliver(outreach, ("run", "perform"))
-    elif outreach.delivery_status == DeliveryStatus.RUNNING:
-        outreach = _deliver(outreach, ("perform",))
-    if outreach.current_state == PipelineState.STARTING:
-        outreach = outreach_transition(outreach=outreach, name="wait", actor=None)
+    outreach = outreach_record_sent(outreach=outreach)
     effects.publish(
         type="message.sent",
         workspace_id=outreach.workspace_id,

@@ -38,7 +38,9 @@ class SendFailed(Exception):
     """The message was not accepted.
 
     `reason` is one of "login" (the server refused the login), "connection" (unreachable,
-    timed out, TLS failed), "refused" (the server answered the message with an error code).
+    timed out, TLS failed), "refused" (the server answered the message with an error code),
+    "uncertain" (the connection broke while the message was handed over: it may have been
+    accepted, so it must not be sent again by itself).
     """
 
     def __init__(self, reason: str, answer: str, *, code: int | None = None):
@@ -94,6 +96,15 @@ def _connect(server: SmtpSettings, timeout: float) -> smtplib.SMTP:
     return smtp
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to hand over: envelope sender, recipients, exact bytes."""
+
+    sender: str
+    recipients: list[str]
+    raw: bytes
+
+
 def send_smtp(
     server: SmtpSettings,
     *,
@@ -104,7 +115,52 @@ def send_smtp(
 ) -> SendResult:
     """Send `raw` through an SMTP server: MAIL FROM, RCPT TO, DATA, and the server's answer
     to DATA as the result."""
+    (outcome,) = send_smtp_many(
+        server, [Outgoing(sender=sender, recipients=recipients, raw=raw)], timeout=timeout
+    )
+    if isinstance(outcome, SendFailed):
+        raise outcome
+    return outcome
+
+
+def send_smtp_many(
+    server: SmtpSettings, messages: list[Outgoing], *, timeout: float | None = None
+) -> list[SendResult | SendFailed]:
+    """Send several messages over one connection (one login), each answered on its own: a
+    refused message does not stop the next. When the connection or the login fails, every
+    message not yet sent gets that failure; when it breaks while a message's DATA is under
+    way, that message's fate is unknown (`uncertain`)."""
     timeout = timeout if timeout is not None else settings.SMTP_TIMEOUT_SECONDS
+    try:
+        smtp = _open(server, timeout)
+    except SendFailed as failure:
+        return [failure] * len(messages)
+    outcomes: list[SendResult | SendFailed] = []
+    try:
+        for message in messages:
+            try:
+                outcomes.append(_transfer(smtp, server, message))
+            except SendFailed as failure:
+                outcomes.append(failure)
+                if failure.reason in ("connection", "uncertain"):
+                    break
+                _abandon(smtp)
+    finally:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+    broken = outcomes[-1] if outcomes and isinstance(outcomes[-1], SendFailed) else None
+    rest = SendFailed(
+        "connection",
+        broken.answer if broken is not None else "The connection ended.",
+        code=broken.code if broken is not None and broken.reason == "connection" else None,
+    )
+    return outcomes + [rest] * (len(messages) - len(outcomes))
+
+
+def _open(server: SmtpSettings, timeout: float) -> smtplib.SMTP:
+    """A connection, secured as configured and logged in."""
     try:
         smtp = _connect(server, timeout)
     except SendFailed:
@@ -128,33 +184,52 @@ def send_smtp(
                 raise SendFailed(
                     "login", "The server offers no login (AUTH) on this connection."
                 ) from None
-        code, reply = smtp.mail(sender)
+    except SendFailed:
+        smtp.close()
+        raise
+    except smtplib.SMTPResponseException as exc:
+        smtp.close()
+        raise SendFailed(
+            "connection", _answer(exc.smtp_code, exc.smtp_error), code=exc.smtp_code
+        ) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        smtp.close()
+        raise SendFailed("connection", _unreachable(server, exc)) from None
+    return smtp
+
+
+def _transfer(smtp: smtplib.SMTP, server: SmtpSettings, message: Outgoing) -> SendResult:
+    """MAIL, RCPT and DATA for one message on an open connection."""
+    try:
+        code, reply = smtp.mail(message.sender)
         if code != 250:
             raise SendFailed("refused", _answer(code, reply), code=code)
-        for recipient in recipients:
+        for recipient in message.recipients:
             code, reply = smtp.rcpt(recipient)
             if code not in (250, 251):
                 raise SendFailed("refused", _answer(code, reply), code=code)
-        code, reply = smtp.data(raw)
-        if code != 250:
-            raise SendFailed("refused", _answer(code, reply), code=code)
-        return SendResult(delivered=True, code=code, answer=_answer(code, reply))
-    except SendFailed:
-        _abandon(smtp)
-        raise
     except smtplib.SMTPResponseException as exc:
-        _abandon(smtp)
         raise SendFailed(
             "refused", _answer(exc.smtp_code, exc.smtp_error), code=exc.smtp_code
         ) from None
     except (OSError, smtplib.SMTPException) as exc:
-        _abandon(smtp)
         raise SendFailed("connection", _unreachable(server, exc)) from None
-    finally:
-        try:
-            smtp.quit()
-        except (OSError, smtplib.SMTPException):
-            smtp.close()
+    try:
+        code, reply = smtp.data(message.raw)
+    except smtplib.SMTPResponseException as exc:
+        raise SendFailed(
+            "refused", _answer(exc.smtp_code, exc.smtp_error), code=exc.smtp_code
+        ) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        # The bytes may have reached the server before the connection broke.
+        raise SendFailed(
+            "uncertain",
+            f"{_unreachable(server, exc)} It broke while the message was being handed over: "
+            "it may or may not have been accepted.",
+        ) from None
+    if code != 250:
+        raise SendFailed("refused", _answer(code, reply), code=code)
+    return SendResult(delivered=True, code=code, answer=_answer(code, reply))
 
 
 def _abandon(smtp: smtplib.SMTP) -> None:
@@ -186,8 +261,20 @@ def send(
     raw: bytes,
 ) -> SendResult:
     """Send through a mailbox of `kind`."""
+    (outcome,) = send_many(
+        kind=kind, server=server, messages=[Outgoing(sender, recipients, raw)]
+    )
+    if isinstance(outcome, SendFailed):
+        raise outcome
+    return outcome
+
+
+def send_many(
+    *, kind: str, server: SmtpSettings | None, messages: list[Outgoing]
+) -> list[SendResult | SendFailed]:
+    """Send several messages through one mailbox of `kind`, each answered on its own."""
     if kind == MailboxKind.LOCAL:
-        return send_local(raw)
+        return [send_local(message.raw) for message in messages]
     if server is None or not server.host:
-        raise SendFailed("connection", "The mailbox has no SMTP server set.")
-    return send_smtp(server, sender=sender, recipients=recipients, raw=raw)
+        return [SendFailed("connection", "The mailbox has no SMTP server set.")] * len(messages)
+    return send_smtp_many(server, messages)

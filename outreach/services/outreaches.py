@@ -20,9 +20,14 @@ from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require, require_delete
 from workspaces.selectors import workspace_for_create
 
-from ..choices import MESSAGE_ID_OUTREACH_TYPES, OUTREACH_TYPE_CHANNEL, DeliveryStatus
+from ..choices import (
+    MESSAGE_ID_OUTREACH_TYPES,
+    OUTREACH_TYPE_CHANNEL,
+    DeliveryStatus,
+    PipelineState,
+)
 from ..exceptions import TransitionNotAllowed
-from ..models import Outreach
+from ..models import Outreach, OutreachTransition
 from ..state_machine import transition_spec
 from . import effects, sort_keys
 from .delivery import (
@@ -302,6 +307,61 @@ def _transition(
     if spec.field == DELIVERY_FIELD and spec.target == DeliveryStatus.PERFORMED:
         effects.after_delivery_performed(locked)
     return locked, None
+
+
+@transaction.atomic
+def outreach_record_sent(*, outreach: Outreach, actor: Actor = None) -> Outreach:
+    """A message of its running sequence went out: delivery reaches `performed` (through
+    `running`) and a starting outreach is `waiting` — each move checked by the table, recorded
+    in the history and the audit log as if made alone, under one lock and in one write. No
+    contact check: this records what happened. Then the effects of sending."""
+    locked = lock(outreach)
+    moves = []
+    if locked.delivery_status == DeliveryStatus.PENDING:
+        moves += ["run", "perform"]
+    elif locked.delivery_status == DeliveryStatus.RUNNING:
+        moves.append("perform")
+    if locked.current_state == PipelineState.STARTING:
+        moves.append("wait")
+    if not moves:
+        return locked
+    now = timezone.now()
+    history, entries = [], []
+    for name in moves:
+        spec = transition_spec(name)
+        before = getattr(locked, spec.field)
+        getattr(locked, name)()  # django-fsm refuses a move its table does not allow
+        history.append(
+            OutreachTransition(
+                outreach_id=locked.pk,
+                field=spec.field,
+                transition=name,
+                from_state=before,
+                to_state=spec.target,
+                actor=acting_user(actor),
+                metadata={"reason": "A message of its sequence was sent."},
+                created_at=now,
+            )
+        )
+        entries.append(
+            (
+                locked.workspace_id,
+                locked.public_id,
+                {spec.field: [before, spec.target], "transition": [None, name]},
+            )
+        )
+    update_fields = ["current_state", "delivery_status", "updated_at"]
+    if locked.done_time is None and "run" in moves:
+        locked.done_time = now
+        update_fields.append("done_time")
+    locked.save(update_fields=update_fields)
+    OutreachTransition.objects.bulk_create(history)
+    audit.record_many(
+        actor=actor, action=AuditAction.TRANSITION, object_type="outreach", rows=entries
+    )
+    if "perform" in moves:
+        effects.after_delivery_performed(locked)
+    return locked
 
 
 # --- delivery status ------------------------------------------------------------------------

@@ -3,6 +3,7 @@ server's answer."""
 
 import datetime
 import email
+import smtplib
 from email import policy
 
 import pytest
@@ -338,3 +339,21 @@ def test_a_person_decides_an_uncertain_message(user):
     assert engine.send_due() == 1
     message = Message.objects.get(outreach=again_one)
     assert message.status == MessageStatus.SENT and message.attempts == 2
+
+
+def test_a_connection_broken_during_data_leaves_the_message_uncertain(smtp_server, monkeypatch):
+    server = smtp_server()
+    mailbox = smtp_mailbox(server)
+    outreach = start(ready_outreach(make_sequence(*TWO_EMAILS), mailbox))
+
+    def broken_data(self, msg):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(smtplib.SMTP, "data", broken_data)
+        assert engine.send_due() == 1
+    message = Message.objects.get(outreach=outreach)
+    assert message.status == MessageStatus.UNCERTAIN
+    assert engine.send_due() == 0  # never sent again by itself
+    outreach.refresh_from_db()
+    assert outreach.next_step_at is None and outreach.current_state == "starting"

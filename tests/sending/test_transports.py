@@ -2,6 +2,7 @@
 self-signed certificate, logins, a refused login, 4xx and 5xx answers, an unreachable server."""
 
 import email
+import smtplib
 from email import policy
 
 import pytest
@@ -143,3 +144,34 @@ def test_a_local_mailbox_sends_nothing(smtp_server):
 
     assert result.delivered is False
     assert server.received == []
+
+
+def test_many_messages_go_over_one_connection_each_answered_on_its_own(smtp_server):
+    server = smtp_server()
+    settings = transports.SmtpSettings(server.host, server.port, "none")
+    messages = [
+        transports.Outgoing(
+            "a@example.com", [f"r{n}@example.org"], f"Subject: {n}\r\n\r\nx".encode()
+        )
+        for n in range(3)
+    ]
+    messages[1] = transports.Outgoing("a@example.com", ["bad@"], b"Subject: 1\r\n\r\nx")
+    outcomes = transports.send_smtp_many(settings, messages)
+    assert [type(o).__name__ for o in outcomes] == ["SendResult", "SendFailed", "SendResult"]
+    assert outcomes[1].reason == "refused" and not outcomes[1].temporary
+    assert [r.rcpt_tos for r in server.received] == [["r0@example.org"], ["r2@example.org"]]
+
+
+def test_a_connection_broken_during_data_is_uncertain_not_temporary(smtp_server, monkeypatch):
+    server = smtp_server()
+    settings = transports.SmtpSettings(server.host, server.port, "none")
+
+    def broken_data(self, msg):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr(smtplib.SMTP, "data", broken_data)
+    outgoing = [transports.Outgoing("a@example.com", ["r@example.org"], b"Subject: x\r\n\r\nx")] * 2
+    first, second = transports.send_smtp_many(settings, outgoing)
+    assert first.reason == "uncertain"
+    assert "may or may not" in first.answer
+    assert second.reason == "connection" and second.temporary
