@@ -8,6 +8,7 @@ from core.dashboard import pickers
 from core.security import RateLimitedLoginView, admin_login
 from outreach_site import views
 from outreach_site.api_router import router
+from replies import views as replies_views
 
 # The product's error pages (templates/404.html, 403.html, 500.html), with DEBUG off. A page
 # that fails because the database is down answers 503, not 500; a missing API path answers JSON.
@@ -19,6 +20,8 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", RateLimitedLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # One-click unsubscribe (RFC 8058): the link in every sequence message, no login.
+    path("u/<str:token>", replies_views.unsubscribe, name="unsubscribe"),
     # The admin, its login page locked out as the dashboard's is (ahead of the admin's own).
     path("admin/", include([path("login/", admin_login), path("", admin.site.urls)])),
     path("api/schema", SpectacularAPIView.as_view(), name="api-schema"),
@@ -35,4 +38,5 @@ urlpatterns = [
     path("", include("workspaces.urls")),
     path("", include("integrations.urls")),
     path("", include("sending.urls")),
+    path("", include("replies.urls")),
 ]

@@ -69,3 +69,7 @@ def reply_to(outreach, body: str, *, subject="Re: Hello", headers=None, thread=T
         message[name] = value
     message.set_content(body)
     return message.as_bytes()
+
+
+# A real SMTP server (aiosmtpd) for the one-click flow, as the sending tests start it.
+from tests.sending.conftest import certificate, smtp_server  # noqa: E402, F401

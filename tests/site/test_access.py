@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 # Pages that must answer anonymously: the login page itself, the health check (which says
 # nothing but ok or unavailable; tests/reliability/test_faults.py), and an invite link (an unknown
-# one is a 404; tests/workspaces/test_views.py).
-PUBLIC = {"/login/", "/healthz", "/invite/sample_1/"}
+# one is a 404; tests/workspaces/test_views.py), and one-click unsubscribe (a forged token is a
+# 400; tests/replies/test_unsubscribe.py).
+PUBLIC = {"/login/", "/healthz", "/invite/sample_1/", "/u/sample_1"}
 
 
 def concrete_paths(resolver=None, prefix=""):
