@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from contacts.models import Person
 from core.actors import Actor
 from core.batches import check_batch_size
 from core.public_ids import PREFIXES, format_public_id
@@ -107,6 +108,11 @@ def _prepare_start(outreach: Outreach, *, actor: Actor) -> None:
         )
     sequence = outreach.sequence
     if sequence.exclusive:
+        if outreach.person_id is not None:
+            # Two starts for the same person at once: the second waits here, then sees the first.
+            list(
+                Person._base_manager.select_for_update().filter(pk=outreach.person_id).values("pk")
+            )
         other = running_exclusive_elsewhere(outreach)
         if other is not None:
             raise TransitionNotAllowed(
