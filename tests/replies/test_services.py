@@ -6,6 +6,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from contacts.services import person_erase
 from contacts.suppressions import is_suppressed
 from followups.choices import FollowUpKind
 from followups.models import FollowUp
@@ -296,3 +297,13 @@ def test_a_message_is_received_in_one_transaction(sent, mailbox, monkeypatch):
     outreach.refresh_from_db()
     assert (outreach.outcome, outreach.current_state) == ("none", "waiting")
     assert Message.objects.filter(outreach=outreach).count() == 1
+
+
+def test_erasing_a_person_blanks_what_they_sent_in(sent, mailbox, user):
+    outreach = sent()
+    inbound = receive(raw=reply_to(outreach, "Yes, call me on 555-0100."), mailbox=mailbox).message
+    person_erase(person=outreach.person, actor=user)
+    inbound.refresh_from_db()
+    assert (inbound.from_address, inbound.subject, inbound.text) == ("", "", "")
+    assert bytes(inbound.raw) == b""
+    assert inbound.classification == "reply"
