@@ -138,7 +138,7 @@ class SequencePreviewForm(forms.Form):
     mailbox = forms.ModelChoiceField(
         queryset=Mailbox.objects.none(),
         required=False,
-        empty_label="Your first mailbox",
+        empty_label="Your first active mailbox",
         label="From",
         error_messages={"invalid_choice": "That mailbox no longer exists."},
     )

@@ -50,7 +50,7 @@ def _get_sequence(pk: int) -> Sequence:
 
 def _preview(request: HttpRequest, sequence: Sequence) -> dict:
     """The steps as the person picked (`person_id`, or a name typed without JavaScript) would
-    receive them from the mailbox chosen (default: the user's first)."""
+    receive them from the mailbox chosen (default: the user's first active one)."""
     if "person_id" not in request.GET and "person_id_name" not in request.GET:
         return {"preview_form": SequencePreviewForm(), "preview": None}
     # A name typed without JavaScript is resolved as the outreach list resolves it.
@@ -63,7 +63,11 @@ def _preview(request: HttpRequest, sequence: Sequence) -> dict:
         return {"preview_form": form, "preview": None}
     person, mailbox = form.cleaned_data["person_id"], form.cleaned_data["mailbox"]
     if mailbox is None:
-        mailbox = Mailbox.objects.filter(owner_id=request.user.pk).order_by("name", "id").first()
+        mailbox = (
+            Mailbox.objects.filter(owner_id=request.user.pk)
+            .order_by("-active", "name", "id")
+            .first()
+        )
     return {
         "preview_form": form,
         "preview": sequence_preview(sequence, person, mailbox),

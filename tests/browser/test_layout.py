@@ -19,7 +19,19 @@ from integrations.models import DeliveryStatus, Webhook, WebhookDelivery, Webhoo
 from integrations.webhooks import secrets
 from jobs.models import Job
 from outreach.models import Outreach, Sequence
-from tests.factories import TEST_DESK, FollowUpFactory, OutreachFactory
+from outreach.services.outreaches import outreach_transition
+from sending import engine
+from sending.choices import MessageStatus
+from sending.models import Message
+from tests.factories import (
+    TEST_DESK,
+    FollowUpFactory,
+    MailboxFactory,
+    OutreachFactory,
+    PersonFactory,
+    SequenceFactory,
+    SequenceStepFactory,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -84,7 +96,45 @@ def desk(logged_in):
         created_at=now,
         updated_at=now,
     )
-    return logged_in, {"person": person, "outreach": outreach, "webhook": webhook}
+    sending = _sending(robin, company, person)
+    return logged_in, {"person": person, "outreach": outreach, "webhook": webhook, **sending}
+
+
+def _sending(robin, company, person) -> dict:
+    """A running sequence with long names: a sent step, the next due within the hour, an
+    uncertain message, and a mailbox the engine paused with a long reason."""
+    box = MailboxFactory(owner=robin, name=LONG[:100], from_email=person.email)
+    paused = MailboxFactory(
+        owner=robin, active=False, paused_reason=f"The server refused the login: {LONG} {LONG}"
+    )
+    sequence = SequenceFactory(name=f"Running {LONG}"[:200])
+    for position in (1, 2):
+        SequenceStepFactory(
+            sequence=sequence,
+            position=position,
+            channel="email",
+            delay_days=1,
+            subject_template=LONG if position == 1 else "",
+            body_template="Hi {{ first_name }}, " + LONG,
+        )
+    running, unsure = (
+        OutreachFactory(
+            person=who, company=company, sequence=sequence, approved=True, state="ready"
+        )
+        for who in (person, PersonFactory(company=company, email=f"x@{LONG}.example.com"))
+    )
+    for outreach in (running, unsure):
+        Outreach.objects.filter(pk=outreach.pk).update(mailbox=box)
+        outreach_transition(outreach=Outreach.objects.get(pk=outreach.pk), name="start", actor=None)
+    Outreach.objects.filter(pk=running.pk).update(next_step_at=timezone.now())
+    engine.send_due()
+    Outreach.objects.filter(pk=unsure.pk).update(next_step_at=timezone.now())
+    engine.claim_next()
+    Message.objects.filter(status=MessageStatus.SENDING).update(status=MessageStatus.UNCERTAIN)
+    Outreach.objects.filter(pk=running.pk).update(
+        next_step_at=timezone.now() + datetime.timedelta(hours=1)
+    )
+    return {"mailbox": box, "paused": paused, "running": running, "sequence": sequence}
 
 
 def dashboard_pages(made) -> list[str]:
@@ -129,6 +179,13 @@ def dashboard_pages(made) -> list[str]:
         reverse("workspaces:members"),
         reverse("integrations:webhooks"),
         reverse("integrations:webhook", args=[made["webhook"].pk]),
+        reverse("sending:outbox"),
+        reverse("sending:mailboxes"),
+        reverse("sending:mailbox", args=[made["mailbox"].pk]),
+        reverse("sending:mailbox", args=[made["paused"].pk]),
+        reverse("outreach:detail", args=[made["running"].pk]),
+        reverse("outreach:sequence-detail", args=[made["sequence"].pk])
+        + f"?person_id={person.public_id}",
     ]
 
 
