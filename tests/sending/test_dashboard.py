@@ -453,6 +453,7 @@ def test_pause_takes_an_optional_until(dash, user):
     assert outreach.current_state == "paused" and outreach.paused_until == until
     text = dash.get(f"/outreaches/{outreach.public_id}/").content.decode()
     assert "it goes on by itself then" in text and "Pause until" not in text
+    assert 'value="resume"' in text and 'value="pause"' not in text
 
     dash.post(f"/outreaches/{outreach.public_id}/transition/", {"transition": "resume"})
     dash.post(f"/outreaches/{outreach.public_id}/transition/", {"transition": "pause"})
