@@ -76,6 +76,8 @@ class Claim:
     """A message stored as `sending`, and what its hand-over needs."""
 
     message_id: int
+    mailbox_id: int
+    min_interval_seconds: int
     kind: str
     server: transports.SmtpSettings | None
     sender: str
@@ -155,6 +157,11 @@ def claim_batch(now: datetime.datetime | None = None, *, size: int = 1) -> list[
             mailbox.next_send_at = allowed.at
             mailbox.save(update_fields=["next_send_at"])
             return []
+        if mailbox.min_interval_seconds and _in_flight(mailbox, now):
+            # The interval runs from the end of a hand-over: look again once it could be over.
+            mailbox.next_send_at = now + datetime.timedelta(seconds=mailbox.min_interval_seconds)
+            mailbox.save(update_fields=["next_send_at"])
+            return []
         room = 1 if mailbox.min_interval_seconds else size
         room = max(1, min(room, mailbox.daily_limit - len(recent)))
         outreaches = list(
@@ -174,6 +181,14 @@ def claim_batch(now: datetime.datetime | None = None, *, size: int = 1) -> list[
             mailbox.next_send_at = now + datetime.timedelta(seconds=interval) if interval else None
             mailbox.save(update_fields=["next_send_at"])
         return claims
+
+
+def _in_flight(mailbox: Mailbox, now: datetime.datetime) -> bool:
+    """Whether a message of the mailbox is being handed over now (by a live worker)."""
+    stale = now - datetime.timedelta(seconds=settings.SENDING_STALE_SECONDS)
+    return Message._base_manager.filter(
+        mailbox_id=mailbox.pk, status=MessageStatus.SENDING, updated_at__gt=stale
+    ).exists()
 
 
 class Batch:
@@ -244,6 +259,8 @@ def _claim_step(outreach: Outreach, batch: Batch, now: datetime.datetime) -> "Cl
     outreach.save(update_fields=running.SCHEDULE_UPDATE)
     return Claim(
         message_id=message.pk,
+        mailbox_id=mailbox.pk,
+        min_interval_seconds=mailbox.min_interval_seconds,
         kind=mailbox.kind,
         server=batch.server,
         sender=mailbox.from_email,
@@ -404,12 +421,16 @@ def record_all(
             paused = paused or (
                 isinstance(outcome, transports.SendFailed) and outcome.reason == "login"
             )
+        interval = claims[0].min_interval_seconds
+        if interval:  # the next may go this long after this hand-over ended
+            Mailbox._base_manager.filter(pk=claims[0].mailbox_id).update(
+                next_send_at=timezone.now() + datetime.timedelta(seconds=interval)
+            )
 
 
 def record(claim: Claim, outcome: transports.SendResult | transports.SendFailed) -> None:
     """What came of one hand-over, in one transaction (see the module's docstring)."""
-    with transaction.atomic():
-        _record(claim, outcome)
+    record_all([claim], [outcome])
 
 
 def _record(
