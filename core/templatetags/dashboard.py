@@ -112,7 +112,8 @@ def readable_changes(entry) -> list[tuple[str, object, object]]:
             except FieldDoesNotExist:
                 field = None
         label = str(getattr(field, "verbose_name", "") or name.replace("_", " "))
-        choices = dict(field.flatchoices) if field is not None and field.choices else {}
+        # A reverse relation (a sequence's `steps`) has no choices of its own.
+        choices = dict(field.flatchoices) if getattr(field, "choices", None) else {}
         readable.append(
             (
                 label[:1].upper() + label[1:],
