@@ -163,7 +163,7 @@ def _sending_lines(r: dict[str, Any]) -> list[str]:
             f"| {row['messages']:,} messages due on one `{row['kind']}` mailbox, limits off | "
             f"{_ms(row['ours']['median_ms'])} | {_ms(row['ours']['p95_ms'])} | "
             f"{row['queries_per_message']} a message | **{row['per_second']:,}** | "
-            f"{phases.get('claim_next', 0):.2f} ({phases.get('build_message', 0):.2f}) / "
+            f"{phases.get('claim', 0):.2f} ({phases.get('build', 0):.2f}) / "
             f"{phases.get('hand_over', 0):.2f} / {phases.get('record', 0):.2f} | "
             f"{_misses(row)} |"
         )
