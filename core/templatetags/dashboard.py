@@ -117,11 +117,18 @@ def readable_changes(entry) -> list[tuple[str, object, object]]:
         readable.append(
             (
                 label[:1].upper() + label[1:],
-                choices.get(before, before),
-                choices.get(after, after),
+                _readable_value(before, choices),
+                _readable_value(after, choices),
             )
         )
     return readable
+
+
+def _readable_value(value, choices: dict):
+    """A choice's label; a list of things (a sequence's steps) as how many there are."""
+    if isinstance(value, list | dict):
+        return f"{len(value)} item{'' if len(value) == 1 else 's'}"
+    return choices.get(value, value)
 
 
 def _model_named(model_name: str):

@@ -3,6 +3,7 @@ code, public ids in paths, filter forms that start at "any", lists whose queries
 
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.templatetags.dashboard import readable_changes
 from tests.factories import (
     CompanyFactory,
     FollowUpFactory,
@@ -139,3 +141,19 @@ def test_no_template_comment_spans_lines():
         if re.search(r"\{#(?!.*#\})", line)
     ]
     assert roots and not broken
+
+
+def test_audit_changes_read_as_words_even_for_lists_and_reverse_relations():
+    entry = SimpleNamespace(
+        object_type="sequence",
+        changes={
+            "steps": [[{"position": 1}], [{"position": 1}, {"position": 2}]],
+            "exclusive": [True, False],
+        },
+    )
+    assert readable_changes(entry) == [
+        ("Steps", "1 item", "2 items"),
+        ("Exclusive", True, False),
+    ]
+    outreach = SimpleNamespace(object_type="outreach", changes={"outcome": ["none", "replied"]})
+    assert readable_changes(outreach) == [("Outcome", "None", "Replied")]
