@@ -124,15 +124,15 @@ def recent_sends(
 def outbox_rows(
     outreaches: list[Outreach], *, now: datetime.datetime | None = None
 ) -> list[OutboxRow]:
-    """The outbox's rows with their schedules. The limits are read once per mailbox (one query
-    for all of them), not once per row as `schedule_of` would: the explanation is the same."""
+    """The outbox's rows with their schedules: the mailboxes' recent sends are read once for
+    all of them, not once per row."""
     now = now or timezone.now()
     active = {o.mailbox_id for o in outreaches if o.mailbox is not None and o.mailbox.active}
     sends = recent_sends(active, now=now)
     rows = []
     for outreach in outreaches:
         if outreach.mailbox_id in active:
-            plan = _due_schedule(outreach, sends[outreach.mailbox_id], now)
+            plan = schedule.schedule_of(outreach, now, recent=sends[outreach.mailbox_id])
         else:  # no mailbox, or a paused one: schedule_of answers without a query
             plan = schedule.schedule_of(outreach, now)
         rows.append(
@@ -144,34 +144,6 @@ def outbox_rows(
             )
         )
     return rows
-
-
-def _due_schedule(
-    outreach: Outreach, recent: list[datetime.datetime], now: datetime.datetime
-) -> schedule.Schedule:
-    """`schedule_of` for a due step of an active mailbox, with the mailbox's sends given."""
-    mailbox = outreach.mailbox
-    due = max(outreach.next_step_at, now)
-    allowed = limits.next_allowed(
-        mailbox, due, recent=[moment for moment in recent if moment > due - limits.DAY]
-    )
-    step = f"Step {outreach.next_step}"
-    when = schedule._when(outreach.next_step_at, mailbox)
-    if allowed.waiting_for is None:
-        why = (
-            f"{step} is due now: the next worker pass sends it."
-            if outreach.next_step_at <= now
-            else f"{step} is due {when}."
-        )
-    else:
-        why = f"{step} is due {when}. " + allowed.explain(mailbox)
-    return schedule.Schedule(
-        next_step=outreach.next_step,
-        next_step_at=outreach.next_step_at,
-        waiting_for=allowed.waiting_for,
-        explanation=why,
-        expected_at=allowed.at,
-    )
 
 
 def forecasts(*, now: datetime.datetime | None = None) -> list[tuple[Mailbox, dict]]:
