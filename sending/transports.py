@@ -261,9 +261,7 @@ def send(
     raw: bytes,
 ) -> SendResult:
     """Send through a mailbox of `kind`."""
-    (outcome,) = send_many(
-        kind=kind, server=server, messages=[Outgoing(sender, recipients, raw)]
-    )
+    (outcome,) = send_many(kind=kind, server=server, messages=[Outgoing(sender, recipients, raw)])
     if isinstance(outcome, SendFailed):
         raise outcome
     return outcome
