@@ -66,11 +66,20 @@ def aria_sort(context, key: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def nav_current(context, prefix: str) -> SafeString:
-    """`aria-current="page"` on the navigation link of the section being shown."""
+def nav_current(context, prefixes: str) -> SafeString:
+    """`aria-current="page"` on the navigation link of the section being shown (a section may
+    span several paths: "/outbox/ /inbox/")."""
+    return SafeString(' aria-current="page"' if in_section(context, prefixes) else "")
+
+
+@register.simple_tag(takes_context=True)
+def in_section(context, prefixes: str) -> bool:
+    """Whether the page shown is under one of these space-separated path prefixes ("/" is the
+    home page alone)."""
     path = context["request"].path
-    active = path == "/" if prefix == "/" else path.startswith(prefix)
-    return SafeString(' aria-current="page"' if active else "")
+    return any(
+        path == "/" if prefix == "/" else path.startswith(prefix) for prefix in prefixes.split()
+    )
 
 
 @register.filter

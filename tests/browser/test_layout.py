@@ -20,7 +20,8 @@ from integrations.webhooks import secrets
 from jobs.models import Job
 from outreach.models import Outreach, Sequence
 from outreach.services.outreaches import outreach_transition
-from sending import engine
+from replies.services import receive
+from sending import composition, engine
 from sending.choices import MessageStatus
 from sending.models import Message
 from tests.factories import (
@@ -134,7 +135,26 @@ def _sending(robin, company, person) -> dict:
     Outreach.objects.filter(pk=running.pk).update(
         next_step_at=timezone.now() + datetime.timedelta(hours=1)
     )
-    return {"mailbox": box, "paused": paused, "running": running, "sequence": sequence}
+    sent = Message.objects.get(outreach=running, status=MessageStatus.SENT)
+    reply = receive(
+        raw=(
+            f"From: {person.email}\r\nTo: {box.from_email}\r\nSubject: Re: {LONG}\r\n"
+            f"Message-ID: <reply-{LONG}@example.org>\r\nIn-Reply-To: {sent.message_id}\r\n"
+            f"\r\nThanks, {LONG} {LONG}\r\n"
+        ).encode(),
+        mailbox=box,
+    )
+    token = composition.unsubscribe_token(
+        workspace_id=person.workspace_id, person_id=person.pk, outreach_id=running.pk
+    )
+    return {
+        "mailbox": box,
+        "paused": paused,
+        "running": running,
+        "sequence": sequence,
+        "inbound": reply.message,
+        "unsubscribe": token,
+    }
 
 
 def dashboard_pages(made) -> list[str]:
@@ -186,6 +206,9 @@ def dashboard_pages(made) -> list[str]:
         reverse("outreach:detail", args=[made["running"].pk]),
         reverse("outreach:sequence-detail", args=[made["sequence"].pk])
         + f"?person_id={person.public_id}",
+        reverse("replies:inbox"),
+        reverse("replies:inbound", args=[made["inbound"].pk]),
+        reverse("unsubscribe", args=[made["unsubscribe"]]),
     ]
 
 

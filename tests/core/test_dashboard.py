@@ -157,3 +157,16 @@ def test_audit_changes_read_as_words_even_for_lists_and_reverse_relations():
     ]
     outreach = SimpleNamespace(object_type="outreach", changes={"outcome": ["none", "replied"]})
     assert readable_changes(outreach) == [("Outcome", "None", "Replied")]
+
+
+def test_mail_and_team_are_one_link_each_with_their_pages_as_tabs(dash):
+    home = dash.get("/").content.decode()
+    assert 'href="/outbox/"' in home and ">Mail<" in home and ">Team<" in home
+    assert 'href="/suppressions/"' not in home  # a tab of Mail, not a link of its own
+    for path in ("/outbox/", "/inbox/", "/mailboxes/", "/suppressions/"):
+        page = dash.get(path).content.decode()
+        assert '<nav class="tabs" aria-label="Mail">' in page, path
+        assert f'href="{path}" aria-current="page"' in page, path
+    members = dash.get("/members/").content.decode()
+    assert '<nav class="tabs" aria-label="Team">' in members
+    assert 'href="/webhooks/"' in members and 'href="/audit/"' in members

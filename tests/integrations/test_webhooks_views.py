@@ -20,7 +20,7 @@ def _add(dash, receiver):
 
 
 def test_adding_shows_the_secret_once(dash, receiver):
-    assert 'href="/webhooks/"' in dash.get("/").content.decode()  # the admin's nav link
+    assert 'href="/webhooks/"' in dash.get("/members/").content.decode()  # the Team tabs
     answer = _add(dash, receiver)
     webhook = Webhook.objects.get()
     assert webhook.active
