@@ -323,6 +323,10 @@ SPECTACULAR_SETTINGS = {
             "description": "The workspace's DKIM key and the DNS record to publish.",
         },
         {
+            "name": "inbound",
+            "description": "What came back in: replies, bounces, automatic answers, kept.",
+        },
+        {
             "name": "suppressions",
             "description": "Addresses that are never written to (their SHA-256 only).",
         },
