@@ -37,6 +37,7 @@ from contacts.models import Person
 from contacts.suppressions import is_suppressed
 from core.actors import Actor
 from core.errors import Conflict
+from core.public_ids import PREFIXES, format_public_id
 from outreach.choices import (
     REPLY_OUTCOMES,
     RUNNING_STATES,
@@ -557,7 +558,7 @@ def message_event_data(message: Message, outreach: Outreach) -> dict:
         "id": message.public_id,
         "outreach_id": outreach.public_id,
         "step": message.step,
-        "mailbox_id": message.mailbox.public_id if message.mailbox_id else None,
+        "mailbox_id": format_public_id(PREFIXES["mailbox"], message.mailbox_id),
         "to": message.to,
         "subject": message.subject,
         "message_id": message.message_id,
