@@ -41,6 +41,10 @@ DKIM_HEADERS = (
     b"MIME-Version",
     b"Content-Type",
 )
+# SMTP's line ends, and header lines up to RFC 5322's hard limit: a List-Unsubscribe URL is
+# longer than the 78 characters lines should keep to, and folding it would encode it (RFC 2047),
+# which mail programs do not read as a link.
+MESSAGE_POLICY = policy.SMTP.clone(max_line_length=998)
 _BLOCK_END = re.compile(r"</(p|div|h[1-6]|li|tr|blockquote|table|ul|ol)\s*>|<br\s*/?>", re.I)
 
 
@@ -184,7 +188,7 @@ def compose(
     """The message as sent: headers, a text part (and an HTML part for an HTML body), signed
     with DKIM when a signer is given."""
     subject = reply_subject(subject, thread)
-    message = EmailMessage(policy=policy.SMTP)
+    message = EmailMessage(policy=MESSAGE_POLICY)
     message["From"] = Address(display_name=sender.name, addr_spec=sender.email)
     message["To"] = to
     message["Subject"] = subject

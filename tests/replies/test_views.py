@@ -27,7 +27,7 @@ def test_the_inbox_lists_what_came_back_and_filters_unmatched(dash, sent, mailbo
 
     page = dash.get("/inbox/").content.decode()
     assert "Re: Hello Ada" in page and "A question from Bob" in page
-    assert 'href="/inbox/"' in dash.get("/").content.decode()  # the nav entry
+    assert 'href="/inbox/"' in dash.get("/outbox/").content.decode()  # a tab of Mail
 
     unmatched = dash.get("/inbox/?classification=unmatched").content.decode()
     assert "A question from Bob" in unmatched

@@ -177,3 +177,21 @@ def test_step_templates_render_for_a_person_with_defaults():
     assert body == "Hi there,\nHopper · Rear Admiral\n— Ada"
     _, html = composition.render_step("", "<p>Hi {{ company }}</p>", context)
     assert html == "<p>Hi Navy &amp; Co</p>"
+
+
+def test_the_unsubscribe_link_is_written_as_it_is_not_encoded(settings):
+    settings.PUBLIC_URL = "https://outreach.example.com"
+    sender = Sender(email="ada@example.com", name="Ada")
+    token = composition.unsubscribe_token(workspace_id=12, person_id=123456, outreach_id=1234567)
+    built = composition.compose(
+        sender=sender,
+        to="bo@example.org",
+        subject="Hello",
+        body="Hi",
+        unsubscribe=composition.unsubscribe_for(sender=sender, token=token),
+    )
+    header = next(
+        line for line in built.raw.decode().split("\r\n") if line.startswith("List-Unsubscribe:")
+    )
+    assert f"<https://outreach.example.com/u/{token}>" in header
+    assert "=?" not in header
