@@ -202,10 +202,17 @@ _FINAL_STATUSES = {PersonStatus.DO_NOT_CONTACT}
 
 def person_record_contacted(*, person_id: int, at: datetime) -> None:
     """An outreach went out: a `new` person becomes `contacted`; the last touch moves forward."""
-    Person.objects.filter(pk=person_id, status=PersonStatus.NEW).update(
+    people_record_contacted(person_ids=[person_id], at=at)
+
+
+def people_record_contacted(*, person_ids: list[int], at: datetime) -> None:
+    """`person_record_contacted` for many people at once (two UPDATEs)."""
+    if not person_ids:
+        return
+    Person.objects.filter(pk__in=person_ids, status=PersonStatus.NEW).update(
         status=PersonStatus.CONTACTED
     )
-    Person.objects.filter(pk=person_id).exclude(last_contacted_at__gte=at).update(
+    Person.objects.filter(pk__in=person_ids).exclude(last_contacted_at__gte=at).update(
         last_contacted_at=at
     )
 

@@ -16,6 +16,7 @@ class IntegrationsConfig(AppConfig):
 
         audit.recorded.register(outbox.audit_recorded)
         effects.publish.register(outbox.emit)
+        effects.publish_many.register(outbox.emit_many)
         # Every worker expires idempotency keys and picks up deliveries whose run was lost.
         worker_sweeps.register(idempotency.sweep_expired_keys, every=3600)
         worker_sweeps.register(tasks.queue_overdue_deliveries, every=60)

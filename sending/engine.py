@@ -34,7 +34,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from contacts.models import Person
-from contacts.suppressions import is_suppressed
+from contacts.suppressions import address_hash, is_suppressed, suppressed_hashes
 from core.actors import Actor
 from core.errors import Conflict
 from core.public_ids import PREFIXES, format_public_id
@@ -50,7 +50,7 @@ from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, SequenceStep
 from outreach.services import effects
 from outreach.services.delivery import contact_refusal
-from outreach.services.outreaches import outreach_record_sent, outreach_transition
+from outreach.services.outreaches import outreach_transition, outreaches_record_sent
 from workspaces import audit
 from workspaces.choices import AuditAction
 from workspaces.roles import Permission, require
@@ -171,12 +171,14 @@ def claim_batch(now: datetime.datetime | None = None, *, size: int = 1) -> list[
             .select_related("person", "company", "sequence")
             .order_by("next_step_at", "pk")[:room]
         )
-        batch = Batch(mailbox)
-        claims = [
-            claim
-            for outreach in outreaches
-            if isinstance(claim := _claim_step(outreach, batch, now), Claim)
-        ]
+        batch = Batch(mailbox, outreaches)
+        prepared = []
+        for outreach in outreaches:
+            decided = _claim_step(outreach, batch, now)
+            if decided != SKIPPED:
+                message, built = decided
+                prepared.append((outreach, message, built))
+        claims = _store_claims(prepared, batch)
         if claims:
             interval = mailbox.min_interval_seconds
             mailbox.next_send_at = now + datetime.timedelta(seconds=interval) if interval else None
@@ -196,8 +198,20 @@ class Batch:
     """What the claims of one mailbox share: the mailbox, its server, its signer, the steps of
     each sequence (read once per batch)."""
 
-    def __init__(self, mailbox: Mailbox):
+    def __init__(self, mailbox: Mailbox, outreaches: list[Outreach]):
         self.mailbox = mailbox
+        # The messages these outreaches already have, by (outreach, step), and which of their
+        # people's addresses are suppressed: one query each for the batch.
+        self.messages = {
+            (message.outreach_id, message.step): message
+            for message in Message._base_manager.filter(
+                outreach_id__in=[outreach.pk for outreach in outreaches]
+            ).defer("raw", "body")
+        }
+        self.suppressed = suppressed_hashes(
+            mailbox.workspace_id,
+            [outreach.person.email for outreach in outreaches if outreach.person_id],
+        )
         self.server = smtp_settings(mailbox) if mailbox.kind == MailboxKind.SMTP else None
         self.sender = sender_of(mailbox)
         self._signers: dict[int, composition.DkimSigner | None] = {}
@@ -216,7 +230,11 @@ class Batch:
         return self._signers[workspace_id]
 
 
-def _claim_step(outreach: Outreach, batch: Batch, now: datetime.datetime) -> "Claim | str":
+def _claim_step(
+    outreach: Outreach, batch: Batch, now: datetime.datetime
+) -> "tuple[Message, composition.Composed] | str":
+    """Decide about one due outreach of a batch: its step's message built and ready to store as
+    `sending`, or SKIPPED (what had to change instead was written)."""
     mailbox = batch.mailbox
     steps = batch.steps(outreach)
     step = running.step_after(steps, outreach.next_step)
@@ -228,11 +246,11 @@ def _claim_step(outreach: Outreach, batch: Batch, now: datetime.datetime) -> "Cl
         outreach.save(update_fields=running.SCHEDULE_UPDATE)
         return SKIPPED
     outreach.next_step = step.position
-    message = Message._base_manager.filter(outreach_id=outreach.pk, step=step.position).first()
+    message = batch.messages.get((outreach.pk, step.position))
     if message is not None and message.status != MessageStatus.SCHEDULED:
         _settle_claimed_twice(outreach, message)
         return SKIPPED
-    refusal = send_refusal(outreach)
+    refusal = send_refusal(outreach, suppressed=batch.suppressed)
     if refusal is not None:
         _cancel(outreach, step, message, mailbox, refusal)
         return SKIPPED
@@ -249,25 +267,55 @@ def _claim_step(outreach: Outreach, batch: Batch, now: datetime.datetime) -> "Cl
     message.raw = built.raw
     message.status = MessageStatus.SENDING
     message.sent_at = now
+    message.updated_at = now
     message.attempts += 1
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:  # another worker stored this step's message first
-        return SKIPPED
     # In flight: not due again until its hand-over is recorded.
     outreach.next_step_at = None
-    outreach.save(update_fields=running.SCHEDULE_UPDATE)
-    return Claim(
-        message_id=message.pk,
-        mailbox_id=mailbox.pk,
-        min_interval_seconds=mailbox.min_interval_seconds,
-        kind=mailbox.kind,
-        server=batch.server,
-        sender=mailbox.from_email,
-        to=message.to,
-        raw=built.raw,
+    return message, built
+
+
+def _store_claims(
+    prepared: list[tuple[Outreach, Message, composition.Composed]], batch: Batch
+) -> list["Claim"]:
+    """Store a batch's messages as `sending` and take their outreaches off the due list, in a
+    few statements. The outreaches are locked, so no other worker builds the same step."""
+    if not prepared:
+        return []
+    new = [message for _outreach, message, _built in prepared if message.pk is None]
+    retried = [message for _outreach, message, _built in prepared if message.pk is not None]
+    Message._base_manager.bulk_create(new)
+    Message._base_manager.bulk_update(
+        retried,
+        [
+            "mailbox",
+            "to",
+            "subject",
+            "body",
+            "message_id",
+            "raw",
+            "status",
+            "sent_at",
+            "updated_at",
+            "attempts",
+        ],
     )
+    Outreach._base_manager.bulk_update(
+        [outreach for outreach, _message, _built in prepared], ["next_step", "next_step_at"]
+    )
+    mailbox = batch.mailbox
+    return [
+        Claim(
+            message_id=message.pk,
+            mailbox_id=mailbox.pk,
+            min_interval_seconds=mailbox.min_interval_seconds,
+            kind=mailbox.kind,
+            server=batch.server,
+            sender=mailbox.from_email,
+            to=message.to,
+            raw=built.raw,
+        )
+        for _outreach, message, built in prepared
+    ]
 
 
 def _settle_claimed_twice(outreach: Outreach, message: Message) -> None:
@@ -281,8 +329,9 @@ def _settle_claimed_twice(outreach: Outreach, message: Message) -> None:
         outreach.save(update_fields=running.SCHEDULE_UPDATE)
 
 
-def send_refusal(outreach: Outreach) -> str | None:
-    """Why this step must not be sent now (checked at send time), or None."""
+def send_refusal(outreach: Outreach, *, suppressed: set[str] | None = None) -> str | None:
+    """Why this step must not be sent now (checked at send time), or None. `suppressed` (the
+    hashes of the suppressed addresses among a batch's) saves a query per outreach."""
     person = outreach.person
     if person is None or not person.email.strip():
         return "The person has no email address."
@@ -294,7 +343,12 @@ def send_refusal(outreach: Outreach) -> str | None:
         return "The person replied to this outreach."
     if outreach.delivery_status in (DeliveryStatus.ABORTED, DeliveryStatus.CANCELED):
         return f"Delivery is '{outreach.delivery_status}'."
-    if is_suppressed(outreach.workspace_id, person.email):
+    listed = (
+        address_hash(person.email) in suppressed
+        if suppressed is not None
+        else is_suppressed(outreach.workspace_id, person.email)
+    )
+    if listed:
         return f"{person.email} is on the suppression list."
     return contact_refusal(outreach)
 
@@ -412,16 +466,30 @@ def record_all(
     savepoint: one that cannot be recorded stays `sending` (and becomes `uncertain`), the
     others are kept."""
     with transaction.atomic():
+        unsettled = (MessageStatus.SENDING, MessageStatus.UNCERTAIN)
+        locked = {
+            message.pk: message
+            for message in Message._base_manager.select_for_update()
+            .filter(pk__in=[claim.message_id for claim in claims], status__in=unsettled)
+            .order_by("pk")
+        }
+        sent = [
+            (locked[claim.message_id], outcome)
+            for claim, outcome in zip(claims, outcomes, strict=True)
+            if isinstance(outcome, transports.SendResult) and claim.message_id in locked
+        ]
+        if sent:
+            _record_sent(sent)
         paused = False
         for claim, outcome in zip(claims, outcomes, strict=True):
+            if isinstance(outcome, transports.SendResult):
+                continue
             try:
                 with transaction.atomic():
                     _record(claim, outcome, pause_mailbox=not paused)
             except Exception:  # one message's record must not lose the others'
                 logger.exception("recording message %s failed", claim.message_id)
-            paused = paused or (
-                isinstance(outcome, transports.SendFailed) and outcome.reason == "login"
-            )
+            paused = paused or outcome.reason == "login"
         interval = claims[0].min_interval_seconds
         if interval:  # the next may go this long after this hand-over ended
             Mailbox._base_manager.filter(pk=claims[0].mailbox_id).update(
@@ -432,6 +500,22 @@ def record_all(
 def record(claim: Claim, outcome: transports.SendResult | transports.SendFailed) -> None:
     """What came of one hand-over, in one transaction (see the module's docstring)."""
     record_all([claim], [outcome])
+
+
+def _record_sent(sent: list[tuple[Message, transports.SendResult]]) -> None:
+    """The server accepted these messages: `sent`, set-based (one UPDATE of the messages, the
+    outreaches' moves and next steps in a few more)."""
+    now = timezone.now()
+    for message, outcome in sent:
+        message.status = MessageStatus.SENT
+        message.server_answer = outcome.answer[:1000]
+        message.sent_at = now
+        message.updated_at = now
+    messages = [message for message, _outcome in sent]
+    Message._base_manager.bulk_update(
+        messages, ["status", "server_answer", "sent_at", "updated_at"]
+    )
+    after_sent_many(messages)
 
 
 def _record(
@@ -449,13 +533,7 @@ def _record(
         return
     outreach = Outreach._base_manager.select_for_update().get(pk=message.outreach_id)
     now = timezone.now()
-    if isinstance(outcome, transports.SendResult):
-        message.status = MessageStatus.SENT
-        message.server_answer = outcome.answer[:1000]
-        message.sent_at = now
-        message.save(update_fields=["status", "server_answer", "sent_at", "updated_at"])
-        after_sent(outreach, message)
-    elif outcome.reason == "uncertain":
+    if outcome.reason == "uncertain":
         message.status = MessageStatus.UNCERTAIN
         message.server_answer = outcome.answer[:1000]
         message.save(update_fields=["status", "server_answer", "updated_at"])
@@ -522,19 +600,32 @@ def _deliver(outreach: Outreach, names: tuple[str, ...], reason: str | None = No
     return outreach
 
 
-def after_sent(outreach: Outreach, message: Message) -> None:
-    """A step went out: the first makes delivery `performed` and the outreach `waiting`; the
-    sequence moves to its next step (or finishes after the last)."""
-    outreach = outreach_record_sent(outreach=outreach)
-    effects.publish(
+def after_sent_many(messages: list[Message]) -> None:
+    """Steps went out: the first of an outreach makes delivery `performed` and the outreach
+    `waiting`; each sequence moves to its next step (or finishes after the last); the
+    `message.sent` events go out. Set-based over the messages' outreaches."""
+    outreach_ids = [message.outreach_id for message in messages if message.outreach_id]
+    outreaches_record_sent(ids=outreach_ids)
+    outreaches = Outreach._base_manager.select_related("person", "company").in_bulk(outreach_ids)
+    effects.publish_many(
         type="message.sent",
-        workspace_id=outreach.workspace_id,
-        object_id=message.public_id,
-        data=message_event_data(message, outreach),
+        rows=[
+            (
+                message.workspace_id,
+                message.public_id,
+                message_event_data(message, outreaches[message.outreach_id]),
+            )
+            for message in messages
+            if message.outreach_id in outreaches
+        ],
     )
-    if outreach.current_state in RUNNING_STATES:
-        outreach.next_step = message.step
-        running.advance(outreach, after=message.sent_at)
+    going_on = []
+    for message in messages:
+        outreach = outreaches.get(message.outreach_id)
+        if outreach is not None and outreach.current_state in RUNNING_STATES:
+            outreach.next_step = message.step
+            going_on.append(outreach)
+    running.advance_many(going_on, after=timezone.now())
 
 
 def after_failed(outreach: Outreach, message: Message) -> None:
@@ -634,8 +725,7 @@ def message_mark_sent(*, message: Message, actor: Actor) -> Message:
         changes={"status": [MessageStatus.UNCERTAIN, MessageStatus.SENT]},
     )
     if locked.outreach_id is not None:
-        outreach = Outreach._base_manager.select_for_update().get(pk=locked.outreach_id)
-        after_sent(outreach, locked)
+        after_sent_many([locked])
     return locked
 
 

@@ -25,6 +25,7 @@ from outreach.choices import RUNNING_STATES, SENDING_STATES, Channel
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, SequenceStep
 from outreach.services.outreaches import outreach_transition
+from outreach.services.transitions import outreaches_batch_transition
 
 from .choices import MessageStatus
 from .models import Mailbox, Message
@@ -163,19 +164,38 @@ SCHEDULE_UPDATE = ("next_step", "next_step_at", "updated_at")
 def advance(outreach: Outreach, *, after: datetime.datetime, actor: Actor = None) -> None:
     """The current step is done (sent, or its to-do settled): schedule the one after it, or
     finish the sequence after the last. The outreach is locked by the caller."""
-    steps = steps_of(outreach)
-    following = step_after(steps, (outreach.next_step or 0) + 1)
-    if following is None:
-        outreach_transition(
-            outreach=outreach,
+    advance_many([outreach], after=after, actor=actor)
+    outreach.refresh_from_db()
+
+
+def advance_many(
+    outreaches: list[Outreach], *, after: datetime.datetime, actor: Actor = None
+) -> None:
+    """`advance` for many outreaches at once (locked by the caller, `next_step` their step
+    just done): one UPDATE schedules the next steps, one batch finishes those past their
+    last; each sequence's steps are read once."""
+    steps_by_sequence: dict[int | None, list[SequenceStep]] = {}
+    scheduled, finished = [], []
+    for outreach in outreaches:
+        if outreach.sequence_id not in steps_by_sequence:
+            steps_by_sequence[outreach.sequence_id] = steps_of(outreach)
+        steps = steps_by_sequence[outreach.sequence_id]
+        following = step_after(steps, (outreach.next_step or 0) + 1)
+        if following is None:
+            finished.append(outreach.pk)
+            continue
+        schedule_step(outreach, steps, following, due=after + delay_of(following))
+        outreach.updated_at = timezone.now()
+        scheduled.append(outreach)
+    if scheduled:
+        Outreach._base_manager.bulk_update(scheduled, SCHEDULE_UPDATE)
+    if finished:
+        outreaches_batch_transition(
+            ids=finished,
             name="finish",
             actor=actor,
             metadata={"reason": "The last step of the sequence was done."},
         )
-        outreach.refresh_from_db()
-        return
-    schedule_step(outreach, steps, following, due=after + delay_of(following))
-    outreach.save(update_fields=SCHEDULE_UPDATE)
 
 
 def step_settled(*, followup: FollowUp) -> None:

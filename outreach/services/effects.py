@@ -7,7 +7,11 @@ job's heat follows its outreaches.
 
 from django.utils import timezone
 
-from contacts.services import person_apply_outcome, person_record_contacted
+from contacts.services import (
+    people_record_contacted,
+    person_apply_outcome,
+    person_record_contacted,
+)
 from core.actors import Actor
 from core.hooks import Hook
 from followups.services import (
@@ -25,6 +29,8 @@ from .transitions import outreaches_batch_transition
 # `publish(type="message.sent", workspace_id=o.workspace_id, object_id=o.public_id, data={...})`.
 # Outreach changes themselves are published from their audit entries.
 publish = Hook("an event for webhooks: type, workspace_id, object_id, data")
+# Many events of one type at once: `publish_many(type=..., rows=[(workspace_id, object_id, data)])`.
+publish_many = Hook("events of one type for webhooks: type, rows")
 
 # What the effects compare before and after a change.
 EFFECT_FIELDS = ("sent_at", "outcome", "job_id", "person_id")
@@ -79,6 +85,28 @@ def after_delivery_performed(outreach: Outreach) -> None:
         Outreach.objects.filter(pk=outreach.pk).update(sent_at=outreach.sent_at)
         record_sent(outreach, create_follow_up=outreach.current_state not in RUNNING_STATES)
     job_recompute_heat(outreach.job_id)
+
+
+def after_delivered_many(*, ids: list[int], stamped: list[int], at) -> None:
+    """Delivery reached `performed` for many outreaches at once (`outreaches_record_sent`):
+    those whose sent_at was stamped now have the effects of sending — the person contacted,
+    follow-up attempt 1 unless a running sequence's steps follow up — and every job's heat
+    follows."""
+    rows = list(
+        Outreach.objects.filter(pk__in=ids).values_list(
+            "pk", "person_id", "job_id", "current_state"
+        )
+    )
+    fresh = set(stamped)
+    people_record_contacted(
+        person_ids=[person for pk, person, _job, _state in rows if pk in fresh and person],
+        at=at,
+    )
+    loose = [pk for pk, _person, _job, state in rows if pk in fresh and state not in RUNNING_STATES]
+    for outreach in Outreach.objects.filter(pk__in=loose).select_related("person", "company"):
+        followup_schedule_first_attempt(outreach=outreach, sent_at=at)
+    for job_id in sorted({job for _pk, _person, job, _state in rows if job}):
+        job_recompute_heat(job_id)
 
 
 def apply_outcome(outreach: Outreach, *, actor: Actor) -> None:

@@ -9,10 +9,13 @@ import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import DateTimeField, F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.actors import Actor, acting_user
 from core.errors import InvalidInput
+from core.expressions import InIds
 from core.hooks import Hook
 from core.public_ids import format_public_id
 from workspaces import audit
@@ -309,59 +312,92 @@ def _transition(
     return locked, None
 
 
-@transaction.atomic
 def outreach_record_sent(*, outreach: Outreach, actor: Actor = None) -> Outreach:
-    """A message of its running sequence went out: delivery reaches `performed` (through
-    `running`) and a starting outreach is `waiting` — each move checked by the table, recorded
-    in the history and the audit log as if made alone, under one lock and in one write. No
-    contact check: this records what happened. Then the effects of sending."""
-    locked = lock(outreach)
-    moves = []
-    if locked.delivery_status == DeliveryStatus.PENDING:
-        moves += ["run", "perform"]
-    elif locked.delivery_status == DeliveryStatus.RUNNING:
-        moves.append("perform")
-    if locked.current_state == PipelineState.STARTING:
-        moves.append("wait")
-    if not moves:
-        return locked
+    """A message of its running sequence went out (see `outreaches_record_sent`)."""
+    outreaches_record_sent(ids=[outreach.pk], actor=actor)
+    return Outreach.objects.get(pk=outreach.pk)
+
+
+# The moves that record a sent message, by the state each starts from.
+SENT_MOVES = {
+    DeliveryStatus.PENDING: ("run", "perform"),
+    DeliveryStatus.RUNNING: ("perform",),
+    PipelineState.STARTING: ("wait",),
+}
+
+
+@transaction.atomic
+def outreaches_record_sent(*, ids: list[int], actor: Actor = None) -> None:
+    """Messages of their running sequences went out: delivery reaches `performed` (through
+    `running`) and a starting outreach is `waiting` — every move checked by the table and
+    recorded in the history and the audit log as if made alone, set-based: a few UPDATEs,
+    one INSERT of history, one of audit entries, whatever the number. No contact check: this
+    records what happened. Then the effects of sending (sent_at, the person contacted, the
+    job's heat; no follow-up attempt for a running sequence: its steps follow up)."""
+    rows = list(
+        Outreach.objects.select_for_update()
+        .filter(InIds("pk", ids))
+        .order_by("pk")
+        .values_list("pk", "workspace_id", "delivery_status", "current_state", "sent_at")
+    )
     now = timezone.now()
+    user = acting_user(actor)
     history, entries = [], []
-    for name in moves:
-        spec = transition_spec(name)
-        before = getattr(locked, spec.field)
-        getattr(locked, name)()  # django-fsm refuses a move its table does not allow
-        history.append(
-            OutreachTransition(
-                outreach_id=locked.pk,
-                field=spec.field,
-                transition=name,
-                from_state=before,
-                to_state=spec.target,
-                actor=acting_user(actor),
-                metadata={"reason": "A message of its sequence was sent."},
-                created_at=now,
-            )
+    delivered, waiting, stamped = [], [], []
+    for pk, workspace_id, delivery, state, sent_at in rows:
+        for start, names in SENT_MOVES.items():
+            if start not in (delivery, state):
+                continue
+            for name in names:
+                spec = transition_spec(name)
+                before = delivery if spec.field == DELIVERY_FIELD else state
+                history.append(
+                    OutreachTransition(
+                        outreach_id=pk,
+                        field=spec.field,
+                        transition=name,
+                        from_state=before,
+                        to_state=spec.target,
+                        actor=user,
+                        metadata={"reason": "A message of its sequence was sent."},
+                        created_at=now,
+                    )
+                )
+                entries.append(
+                    (
+                        workspace_id,
+                        format_public_id("out", pk),
+                        {spec.field: [before, spec.target], "transition": [None, name]},
+                    )
+                )
+                if spec.field == DELIVERY_FIELD:
+                    delivery = spec.target
+                else:
+                    state = spec.target
+            if start in (DeliveryStatus.PENDING, DeliveryStatus.RUNNING):
+                delivered.append(pk)
+                if sent_at is None:
+                    stamped.append(pk)
+            else:
+                waiting.append(pk)
+    if delivered:
+        Outreach.objects.filter(InIds("pk", delivered)).update(
+            delivery_status=DeliveryStatus.PERFORMED,
+            done_time=Coalesce(F("done_time"), Value(now, DateTimeField())),
+            updated_at=now,
         )
-        entries.append(
-            (
-                locked.workspace_id,
-                locked.public_id,
-                {spec.field: [before, spec.target], "transition": [None, name]},
-            )
+    if stamped:
+        Outreach.objects.filter(InIds("pk", stamped)).update(sent_at=now)
+    if waiting:
+        Outreach.objects.filter(InIds("pk", waiting)).update(
+            current_state=PipelineState.WAITING, updated_at=now
         )
-    update_fields = ["current_state", "delivery_status", "updated_at"]
-    if locked.done_time is None and "run" in moves:
-        locked.done_time = now
-        update_fields.append("done_time")
-    locked.save(update_fields=update_fields)
     OutreachTransition.objects.bulk_create(history)
     audit.record_many(
         actor=actor, action=AuditAction.TRANSITION, object_type="outreach", rows=entries
     )
-    if "perform" in moves:
-        effects.after_delivery_performed(locked)
-    return locked
+    if delivered:
+        effects.after_delivered_many(ids=delivered, stamped=stamped, at=now)
 
 
 # --- delivery status ------------------------------------------------------------------------
