@@ -312,12 +312,6 @@ def _transition(
     return locked, None
 
 
-def outreach_record_sent(*, outreach: Outreach, actor: Actor = None) -> Outreach:
-    """A message of its running sequence went out (see `outreaches_record_sent`)."""
-    outreaches_record_sent(ids=[outreach.pk], actor=actor)
-    return Outreach.objects.get(pk=outreach.pk)
-
-
 # The moves that record a sent message, by the state each starts from.
 SENT_MOVES = {
     DeliveryStatus.PENDING: ("run", "perform"),

@@ -16,7 +16,7 @@ from followups.choices import FollowUpKind, FollowUpStatus
 from followups.models import FollowUp
 from followups.services import followup_update
 from outreach.exceptions import TransitionNotAllowed
-from outreach.models import Outreach
+from outreach.models import Outreach, OutreachTransition
 from outreach.services.outreaches import outreach_transition
 from sending import engine
 from sending.choices import MessageStatus
@@ -29,6 +29,7 @@ from tests.factories import (
     SequenceFactory,
     SequenceStepFactory,
 )
+from workspaces.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -357,3 +358,29 @@ def test_a_connection_broken_during_data_leaves_the_message_uncertain(smtp_serve
     assert engine.send_due() == 0  # never sent again by itself
     outreach.refresh_from_db()
     assert outreach.next_step_at is None and outreach.current_state == "starting"
+
+
+def test_a_first_send_is_in_the_history_and_audit_log_move_by_move():
+    mailbox = MailboxFactory()
+    outreach = start(ready_outreach(make_sequence(*TWO_EMAILS), mailbox))
+    engine.send_due()
+    moves = list(
+        OutreachTransition.objects.filter(outreach=outreach)
+        .order_by("id")
+        .values_list("transition", "from_state", "to_state")
+    )
+    assert moves == [
+        ("start", "ready", "starting"),
+        ("run", "pending", "running"),
+        ("perform", "running", "performed"),
+        ("wait", "starting", "waiting"),
+    ]
+    logged = list(
+        AuditEntry.objects.filter(object_id=outreach.public_id, action="transition")
+        .order_by("id")
+        .values_list("changes__transition", flat=True)
+    )
+    assert [pair[1] for pair in logged] == ["start", "run", "perform", "wait"]
+    outreach.refresh_from_db()
+    assert outreach.done_time is not None and outreach.sent_at is not None
+    assert outreach.person.status == "contacted"
