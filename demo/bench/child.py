@@ -19,6 +19,7 @@ from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 from .cursor import run_cursor
+from .replies import run_replies
 from .sending import run_sending
 from .webhooks import run_webhooks
 
@@ -166,6 +167,7 @@ def run(
         "cursor": lambda: run_cursor(bench),
         "webhooks": lambda: run_webhooks(bench),
         "sending": lambda: run_sending(bench),
+        "replies": lambda: run_replies(bench),
     }
     for name, group in groups.items():
         if name in selected:

@@ -140,6 +140,8 @@ def backend_markdown(figures: dict[str, Any]) -> str:
             )
         if r["kind"] == "sending":
             lines += _sending_lines(r)
+        if r["kind"] == "replies":
+            lines += _replies_lines(r)
     return "\n".join(lines)
 
 
@@ -177,6 +179,68 @@ def _sending_lines(r: dict[str, Any]) -> list[str]:
                 + (" (a cProfile of a further run is in the JSON)." if "profile" in row else ".")
             )
     lines.append("")
+    return lines
+
+
+def _replies_lines(r: dict[str, Any]) -> list[str]:
+    found = r["classification"]
+    rules, whole, kept = found["rules"], found["bytes_to_verdict"], r["receive"]
+    phases = whole["ms_per_message"]
+    lines = [
+        "| replies | messages | p50 ms | p95 ms | per second | a message | targets |",
+        "|---|--:|--:|--:|--:|---|---|",
+        f"| `classify()` alone: the rules over parsed messages (the corpus of "
+        f"{found['corpus']}, repeated) | {found['messages']:,} | {_ms(rules['ours']['median_ms'])}"
+        f" | {_ms(rules['ours']['p95_ms'])} | **{rules['per_second']:,}** | – | {_misses(rules)} |",
+        f"| bytes to verdict, no database: `parse`, `bounce_of`, `classify` | "
+        f"{found['messages']:,} | {_ms(whole['ours']['median_ms'])} | "
+        f"{_ms(whole['ours']['p95_ms'])} | **{whole['per_second']:,}** | ms: parse "
+        f"{phases['parse']:.2f} / bounce_of {phases['bounce_of']:.2f} / classify "
+        f"{phases['classify']:.2f} | {_misses(whole)} |",
+        f"| `receive()`: parse, match, classify, keep, act (database writes; no target) | "
+        f"{kept['messages']:,} | {_ms(kept['ours']['median_ms'])} | "
+        f"{_ms(kept['ours']['p95_ms'])} | **{kept['per_second']:,}** | "
+        f"{kept['queries_per_message']} queries | – |",
+        "",
+    ]
+    if "ms_per_message_in" in whole:
+        lines += [
+            "Where a message's time goes, bytes to verdict under cProfile (ms a message, "
+            "cumulative, so they overlap): "
+            + ", ".join(f"{name} {ms:.2f}" for name, ms in whole["ms_per_message_in"].items())
+            + " (the profile is in the JSON).",
+            "",
+        ]
+    lines += [
+        "Statements a message (`receive()`): "
+        + ", ".join(
+            f"{kind} {count:g}" for kind, count in kept["queries_per_message_by_kind"].items()
+        )
+        + ".",
+        "",
+    ]
+    poll = r["poll"]
+    if "skipped" in poll:
+        return [*lines, f"IMAP poll skipped: {poll['skipped']}", ""]
+    catch_up, second = poll["catch_up"], poll["second"]
+    lines += [
+        "| IMAP poll, a Dovecot on 127.0.0.1 | read | fetched | ms | per second | targets |",
+        "|---|--:|--:|--:|--:|---|",
+        f"| set-up: {poll['messages']:,} messages appended (MULTIAPPEND) | – | – | "
+        f"{_ms(poll['append']['seconds'] * 1000)} | {poll['append']['per_second']:,} | – |",
+        f"| the first poll (at most {poll['max_per_poll']:,} a poll) | {poll['first']['read']:,} | "
+        f"{poll['first']['fetched']:,} | {_ms(poll['first']['ms'])} | "
+        f"{round(poll['first']['read'] / poll['first']['ms'] * 1000):,} | – |",
+        f"| every message read: {catch_up['polls']} polls, "
+        f"{catch_up['queries_per_message']} queries a message | {catch_up['read']:,} | "
+        f"{catch_up['fetched']:,} | {_ms(catch_up['seconds'] * 1000)} | "
+        f"**{catch_up['per_second']:,}** | – |",
+        f"| a poll with nothing new | {poll['idle']['read']} | {poll['idle']['fetched']} | "
+        f"{_ms(poll['idle']['ms'])} | – | – |",
+        f"| the next poll, {second['appended']} new | {second['read']} | {second['fetched']} | "
+        f"{_ms(second['ms'])} | – | {_misses(poll)} |",
+        "",
+    ]
     return lines
 
 

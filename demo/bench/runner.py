@@ -18,7 +18,17 @@ PG_DATABASE = "bench_outreach"
 # A DATABASE_URL naming a database of this prefix is the bench database itself, so people
 # benching on one server at once each keep their own.
 PG_OWN_PREFIX = "bench_"
-GROUPS = ("list", "detail", "dashboard", "batch", "enrichment", "cursor", "webhooks", "sending")
+GROUPS = (
+    "list",
+    "detail",
+    "dashboard",
+    "batch",
+    "enrichment",
+    "cursor",
+    "webhooks",
+    "sending",
+    "replies",
+)
 # The child's environment: its own database, no throttling of its thousands of requests.
 CHILD_ENV = {
     "API_THROTTLE_RATE": "100000000/min",
