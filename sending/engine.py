@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from contacts.models import Person
@@ -299,9 +299,11 @@ def _store_claims(
             "attempts",
         ],
     )
-    Outreach._base_manager.bulk_update(
-        [outreach for outreach, _message, _built in prepared], ["next_step", "next_step_at"]
-    )
+    by_step: dict[int | None, list[int]] = {}
+    for outreach, _message, _built in prepared:
+        by_step.setdefault(outreach.next_step, []).append(outreach.pk)
+    for step, outreach_ids in by_step.items():
+        Outreach._base_manager.filter(pk__in=outreach_ids).update(next_step=step, next_step_at=None)
     mailbox = batch.mailbox
     return [
         Claim(
@@ -512,8 +514,17 @@ def _record_sent(sent: list[tuple[Message, transports.SendResult]]) -> None:
         message.sent_at = now
         message.updated_at = now
     messages = [message for message, _outcome in sent]
-    Message._base_manager.bulk_update(
-        messages, ["status", "server_answer", "sent_at", "updated_at"]
+    answers = {message.server_answer for message in messages}
+    Message._base_manager.filter(pk__in=[message.pk for message in messages]).update(
+        status=MessageStatus.SENT,
+        sent_at=now,
+        updated_at=now,
+        # Each server's answer names its queue id: one CASE, not one UPDATE a message.
+        server_answer=Value(answers.pop())
+        if len(answers) == 1
+        else Case(
+            *(When(pk=message.pk, then=Value(message.server_answer)) for message in messages)
+        ),
     )
     after_sent_many(messages)
 

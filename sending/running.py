@@ -185,10 +185,17 @@ def advance_many(
             finished.append(outreach.pk)
             continue
         schedule_step(outreach, steps, following, due=after + delay_of(following))
-        outreach.updated_at = timezone.now()
         scheduled.append(outreach)
-    if scheduled:
-        Outreach._base_manager.bulk_update(scheduled, SCHEDULE_UPDATE)
+    # Outreaches of one sequence at one step share their next step and its time: one UPDATE
+    # for each such group.
+    groups: dict[tuple, list[int]] = {}
+    for outreach in scheduled:
+        groups.setdefault((outreach.next_step, outreach.next_step_at), []).append(outreach.pk)
+    now = timezone.now()
+    for (next_step, next_step_at), outreach_ids in groups.items():
+        Outreach._base_manager.filter(pk__in=outreach_ids).update(
+            next_step=next_step, next_step_at=next_step_at, updated_at=now
+        )
     if finished:
         outreaches_batch_transition(
             ids=finished,
