@@ -67,8 +67,15 @@ class Window:
         return self.next_open(at) == at
 
     def describe(self) -> str:
-        days = ", ".join(WEEKDAYS[day].capitalize() for day in sorted(self.days))
-        return f"{days} {self.start:%H:%M}–{self.end:%H:%M} {self.zone.key}"
+        """“Mon–Fri 09:00–17:00 Europe/Berlin”: a run of three days or more as a range."""
+        days = sorted(self.days)
+        if len(days) == 7:
+            named = "Every day"
+        elif len(days) >= 3 and days[-1] - days[0] == len(days) - 1:
+            named = f"{WEEKDAYS[days[0]].capitalize()}–{WEEKDAYS[days[-1]].capitalize()}"
+        else:
+            named = ", ".join(WEEKDAYS[day].capitalize() for day in days)
+        return f"{named} {self.start:%H:%M}–{self.end:%H:%M} {self.zone.key}"
 
 
 def counted_sends(mailbox: Mailbox, *, since: datetime.datetime) -> list[datetime.datetime]:

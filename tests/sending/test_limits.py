@@ -106,7 +106,7 @@ def test_a_weekday_window_is_closed_on_the_weekend_and_says_when_it_opens():
         allowed = limits.next_allowed(mailbox, at(moment), recent=[])
         assert allowed == limits.Allowed(at=at("2026-03-30 07:00"), waiting_for="sending_window")
     assert allowed.explain(mailbox) == (
-        "Outside the sending window of Berlin (Mon, Tue, Wed, Thu, Fri 09:00–17:00 "
+        "Outside the sending window of Berlin (Mon–Fri 09:00–17:00 "
         "Europe/Berlin): it opens Mon 30 Mar 09:00 CEST."
     )
     inside = limits.next_allowed(mailbox, at("2026-03-30 07:00"), recent=[])
@@ -283,7 +283,7 @@ def test_a_closed_window_sends_nothing_and_the_schedule_names_it(api):
             "next_step_at": "2026-03-28T12:00:00Z",
             "waiting_for": "sending_window",
             "explanation": "Step 1 is due Sat 28 Mar 2026 13:00 CET. Outside the sending window "
-            "of Berlin office (Mon, Tue, Wed, Thu, Fri 09:00–17:00 Europe/Berlin): it opens "
+            "of Berlin office (Mon–Fri 09:00–17:00 Europe/Berlin): it opens "
             "Mon 30 Mar 09:00 CEST.",
             "expected_at": "2026-03-30T07:00:00Z",
         }
@@ -320,7 +320,7 @@ def test_the_forecast_tells_when_the_engine_sends_each_message(api):
             {"date": "2026-03-27", "count": 1},
         ]
         assert answer["explanation"] == (
-            "5 messages queued (5 due now); at 2 a day within Mon, Tue, Wed, Thu, Fri, Sat, Sun "
+            "5 messages queued (5 due now); at 2 a day within Every day "
             "00:00–23:59 UTC, the last goes out Fri 27 Mar 2026 12:00 UTC."
         )
 
@@ -338,3 +338,18 @@ def test_the_forecast_tells_when_the_engine_sends_each_message(api):
         assert (answer["queued"], answer["done_at"]) == (0, None)
         assert answer["explanation"] == "Nothing is queued."
     assert sorted(Message.objects.values_list("sent_at", flat=True)) == expected
+
+
+@pytest.mark.parametrize(
+    ("days", "said"),
+    [
+        (["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "Every day"),
+        (["mon", "tue", "wed", "thu", "fri"], "Mon–Fri"),
+        (["sat", "sun"], "Sat, Sun"),
+        (["mon", "wed", "thu", "fri"], "Mon, Wed, Thu, Fri"),
+    ],
+)
+def test_a_window_is_said_in_words(days, said):
+    assert limits.Window.of(berlin(window_days=days)).describe() == (
+        f"{said} 09:00–17:00 Europe/Berlin"
+    )
