@@ -710,30 +710,37 @@ def resume_ended_pauses(now: datetime.datetime | None = None) -> int:
 # --- a person decides about an uncertain message ---------------------------------------------
 
 
-def _uncertain(message: Message, actor: Actor) -> Message:
+def _decide(message: Message, actor: Actor, *, status: str, sent_at, answer: str) -> Message:
+    """Move an uncertain message to what a person decided, audited."""
     require(actor, Permission.WRITE, "decide about messages")
     locked = Message._base_manager.select_for_update().get(pk=message.pk)
     if locked.status != MessageStatus.UNCERTAIN:
         raise Conflict(
             f"{locked.public_id} is '{locked.status}'; only an uncertain message is decided."
         )
-    return locked
-
-
-@transaction.atomic
-def message_mark_sent(*, message: Message, actor: Actor) -> Message:
-    """The message did leave: it counts as sent and the sequence goes on."""
-    locked = _uncertain(message, actor)
-    locked.status = MessageStatus.SENT
-    locked.sent_at = locked.sent_at or timezone.now()
-    locked.server_answer = "Marked sent by a person."
+    locked.status = status
+    locked.sent_at = sent_at
+    locked.server_answer = answer
     locked.save(update_fields=["status", "sent_at", "server_answer", "updated_at"])
     audit.record(
         actor=actor,
         action=AuditAction.UPDATE,
         obj=locked,
         object_type="message",
-        changes={"status": [MessageStatus.UNCERTAIN, MessageStatus.SENT]},
+        changes={"status": [MessageStatus.UNCERTAIN, status]},
+    )
+    return locked
+
+
+@transaction.atomic
+def message_mark_sent(*, message: Message, actor: Actor) -> Message:
+    """The message did leave: it counts as sent and the sequence goes on."""
+    locked = _decide(
+        message,
+        actor,
+        status=MessageStatus.SENT,
+        sent_at=message.sent_at or timezone.now(),
+        answer="Marked sent by a person.",
     )
     if locked.outreach_id is not None:
         after_sent_many([locked])
@@ -743,17 +750,12 @@ def message_mark_sent(*, message: Message, actor: Actor) -> Message:
 @transaction.atomic
 def message_send_again(*, message: Message, actor: Actor) -> Message:
     """The message did not leave: it is sent again as soon as the mailbox may."""
-    locked = _uncertain(message, actor)
-    locked.status = MessageStatus.SCHEDULED
-    locked.sent_at = None
-    locked.server_answer = "To be sent again, as decided by a person."
-    locked.save(update_fields=["status", "sent_at", "server_answer", "updated_at"])
-    audit.record(
-        actor=actor,
-        action=AuditAction.UPDATE,
-        obj=locked,
-        object_type="message",
-        changes={"status": [MessageStatus.UNCERTAIN, MessageStatus.SCHEDULED]},
+    locked = _decide(
+        message,
+        actor,
+        status=MessageStatus.SCHEDULED,
+        sent_at=None,
+        answer="To be sent again, as decided by a person.",
     )
     if locked.outreach_id is not None:
         outreach = Outreach._base_manager.select_for_update().get(pk=locked.outreach_id)
