@@ -24,8 +24,9 @@ from followups.services import followup_create_step
 from outreach.choices import RUNNING_STATES, SENDING_STATES, Channel
 from outreach.exceptions import TransitionNotAllowed
 from outreach.models import Outreach, SequenceStep
-from outreach.services.outreaches import outreach_transition
-from outreach.services.transitions import outreaches_batch_transition
+from outreach.services.delivery import abort_delivery, contact_refusal
+from outreach.services.transitions import check, outreaches_batch_transition
+from outreach.state_machine import transition_spec
 
 from .choices import MessageStatus
 from .models import Mailbox, Message
@@ -101,31 +102,49 @@ def sequence_moving(*, outreach: Outreach, name: str, actor: Actor) -> None:
 
 
 def _prepare_start(outreach: Outreach, *, actor: Actor) -> None:
-    mailbox = outreach.mailbox if outreach.mailbox_id else default_mailbox(outreach)
+    sequence = outreach.sequence
+    other = None
+    if sequence.exclusive and outreach.person_id is not None:
+        # Two starts for the same person at once: the second waits here, then sees the first.
+        list(Person._base_manager.select_for_update().filter(pk=outreach.person_id).values("pk"))
+        other = running_exclusive_elsewhere(outreach)
+    plan_start(
+        outreach,
+        mailbox=outreach.mailbox if outreach.mailbox_id else default_mailbox(outreach),
+        steps=steps_of(outreach),
+        other=other,
+        now=timezone.now(),
+    )
+
+
+def plan_start(
+    outreach: Outreach,
+    *,
+    mailbox: Mailbox | None,
+    steps: list[SequenceStep],
+    other: Outreach | None,
+    now: datetime.datetime,
+) -> None:
+    """The start's own checks, then its mailbox and first step set on the outreach (to be
+    saved with the move): refused (409) without a mailbox, while `other` (the person's
+    outreach on an exclusive sequence, for an exclusive one) runs, or without steps."""
     if mailbox is None:
         raise TransitionNotAllowed(
             "Cannot start: it needs a mailbox to send from. Add one on the Mailboxes page "
             "(or POST /api/mailboxes), or set mailbox_id."
         )
-    sequence = outreach.sequence
-    if sequence.exclusive:
-        if outreach.person_id is not None:
-            # Two starts for the same person at once: the second waits here, then sees the first.
-            list(
-                Person._base_manager.select_for_update().filter(pk=outreach.person_id).values("pk")
-            )
-        other = running_exclusive_elsewhere(outreach)
-        if other is not None:
-            raise TransitionNotAllowed(
-                f"Cannot start: {other.public_id} of the same person is running an exclusive "
-                f"sequence ({other.current_state}); finish it first."
-            )
-    steps = steps_of(outreach)
+    if other is not None and outreach.sequence.exclusive:
+        raise TransitionNotAllowed(
+            f"Cannot start: {other.public_id} of the same person is running an exclusive "
+            f"sequence ({other.current_state}); finish it first."
+        )
     if not steps:
-        raise TransitionNotAllowed(f"Cannot start: the sequence “{sequence.name}” has no steps.")
+        raise TransitionNotAllowed(
+            f"Cannot start: the sequence “{outreach.sequence.name}” has no steps."
+        )
     outreach.mailbox = mailbox
     first = steps[0]
-    schedule_step(outreach, steps, first, due=timezone.now() + delay_of(first))
+    schedule_step(outreach, steps, first, due=now + delay_of(first))
 
 
 def delay_of(step: SequenceStep) -> datetime.timedelta:
@@ -248,33 +267,108 @@ def open_step_task(outreach: Outreach) -> FollowUp | None:
 # --- batch start ----------------------------------------------------------------------------
 
 
+class _Starts:
+    """What deciding many starts reads once: each sequence's steps, each owner's first active
+    mailbox, and which of the people already run an exclusive sequence elsewhere."""
+
+    def __init__(self, outreaches: list[Outreach]):
+        self.steps: dict[int, list[SequenceStep]] = {}
+        sequence_ids = {o.sequence_id for o in outreaches if o.sequence_id}
+        for step in SequenceStep.objects.filter(sequence_id__in=sequence_ids).order_by(
+            "sequence_id", "position"
+        ):
+            self.steps.setdefault(step.sequence_id, []).append(step)
+        self.mailboxes: dict[int, Mailbox] = {}
+        owners = {o.owner_pk for o in outreaches if o.owner_pk is not None}
+        workspaces = {o.workspace_id for o in outreaches}
+        for mailbox in (
+            Mailbox._base_manager.filter(
+                owner_id__in=owners, workspace_id__in=workspaces, active=True
+            )
+            .select_related("owner")
+            .order_by("-created_at", "-pk")
+        ):
+            self.mailboxes[mailbox.owner_id] = mailbox  # read newest first: the first one stays
+        people = {o.person_id for o in outreaches if o.person_id}
+        self.running: dict[int, Outreach] = {}
+        for other in (
+            Outreach._base_manager.filter(
+                person_id__in=people,
+                current_state__in=RUNNING_STATES,
+                sequence__exclusive=True,
+            )
+            .exclude(pk__in=[o.pk for o in outreaches])
+            .order_by("-pk")
+        ):
+            self.running[other.person_id] = other
+
+
 def outreaches_batch_start(
     *, ids: list[int], actor: Actor, mailbox: Mailbox | None = None
 ) -> tuple[list[int], list[dict[str, str]]]:
-    """Start many outreaches, each as `start` would (its own checks, its own reason when
-    refused), in one transaction. Answers the started ids and the skipped with reasons."""
+    """Start many outreaches, each with the checks of `start` and its own reason when refused,
+    set-based in one transaction: the rows locked in id order, what the checks need read once,
+    the moves written in a few statements. Answers the started ids and the skipped."""
     check_batch_size(len(ids))
     ids = list(dict.fromkeys(ids))
-    started, skipped = [], []
+    spec = transition_spec("start")
+    now = timezone.now()
+    started, skipped, fields = [], [], {}
     with transaction.atomic():
-        found = {o.pk: o for o in Outreach.objects.filter(pk__in=ids)}
+        locked = {
+            o.pk: o
+            for o in Outreach.objects.select_for_update(of=("self",))
+            .filter(pk__in=ids)
+            .select_related("person", "company", "sequence")
+            .order_by("pk")
+        }
+        starts = _Starts(list(locked.values()))
+        claimed: dict[int, Outreach] = {}  # people this batch starts an exclusive sequence for
         for pk in ids:
-            outreach = found.get(pk)
+            outreach = locked.get(pk)
             if outreach is None:
                 skipped.append(
                     {"id": format_public_id(PREFIXES["outreach"], pk), "reason": "not found"}
                 )
                 continue
             try:
-                with transaction.atomic():
-                    if mailbox is not None:
-                        Outreach.objects.filter(pk=pk).update(mailbox=mailbox)
-                        outreach.mailbox = mailbox
-                    outreach_transition(outreach=outreach, name="start", actor=actor)
+                check(outreach, spec)
+                refusal = contact_refusal(outreach)
+                if refusal is not None:
+                    abort_delivery(outreach, reason=refusal, refused="start", actor=actor)
+                    raise TransitionNotAllowed(
+                        f"Cannot start: {refusal} Delivery status is '{outreach.delivery_status}'."
+                    )
+                person = outreach.person_id
+                if person in claimed and outreach.sequence.exclusive:
+                    raise TransitionNotAllowed(
+                        f"Cannot start: {claimed[person].public_id} of the same person starts "
+                        "an exclusive sequence in this batch."
+                    )
+                plan_start(
+                    outreach,
+                    mailbox=mailbox
+                    or (outreach.mailbox if outreach.mailbox_id else None)
+                    or starts.mailboxes.get(outreach.owner_pk),
+                    steps=starts.steps.get(outreach.sequence_id, []),
+                    other=starts.running.get(person) if person else None,
+                    now=now,
+                )
             except TransitionNotAllowed as exc:
                 skipped.append({"id": outreach.public_id, "reason": exc.message})
-            else:
-                started.append(pk)
+                continue
+            if person and outreach.sequence.exclusive:
+                claimed[person] = outreach
+            started.append(pk)
+            fields[pk] = {
+                "mailbox_id": outreach.mailbox.pk,
+                "next_step": outreach.next_step,
+                "next_step_at": outreach.next_step_at,
+            }
+        if started:
+            outreaches_batch_transition(
+                ids=started, name="start", actor=actor, checked=True, fields_by_id=fields
+            )
     return started, skipped
 
 

@@ -124,19 +124,23 @@ def outreaches_batch_transition(
     actor: Actor,
     metadata: dict | None = None,
     metadata_by_id: dict[int, dict] | None = None,
+    checked: bool = False,
+    fields_by_id: dict[int, dict] | None = None,
 ) -> BatchTransitionResult:
     """Apply one transition to many outreaches, set-based.
 
     Lock the rows in id order (so overlapping batches cannot deadlock), one UPDATE of those
     whose state the transition accepts, one insert of their history rows. Each row's metadata
     is `metadata` updated with `metadata_by_id[id]` (the enrichment worker records every
-    outreach's own result that way).
+    outreach's own result that way). `checked`: the caller has run, under these rows' locks,
+    the conditions and checks a transition that otherwise goes one at a time needs (a batch
+    start); `fields_by_id` are written with the move (one UPDATE per set of equal values).
     """
     spec = transition_spec(name)
     require(actor, Permission.WRITE, "move outreaches")
-    if spec.has_conditions:
+    if spec.has_conditions and not checked:
         raise ValueError(f"{name} has conditions and cannot run as a batch")
-    if name in ONE_AT_A_TIME_TRANSITIONS:
+    if name in ONE_AT_A_TIME_TRANSITIONS and not checked:
         raise ValueError(f"{name} checks or affects each outreach; use outreach_transition")
     # An id named twice moves once, as it would one at a time.
     ids = list(dict.fromkeys(ids))
@@ -170,6 +174,13 @@ def outreaches_batch_transition(
         if name == FINISH:
             changes.update(next_step=None, next_step_at=None, paused_until=None)
         Outreach.objects.filter(InIds("pk", eligible)).update(**changes)
+        groups: dict[tuple, list[int]] = {}
+        for pk in eligible:
+            values = (fields_by_id or {}).get(pk)
+            if values:
+                groups.setdefault(tuple(sorted(values.items())), []).append(pk)
+        for values, group in groups.items():
+            Outreach.objects.filter(InIds("pk", group)).update(**dict(values))
         if name == FINISH:
             sequences_finished(outreach_ids=eligible)
         _insert_history(

@@ -4,6 +4,8 @@ forecast, the preview, and deciding an uncertain message."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from outreach.models import Outreach, OutreachTransition
@@ -299,3 +301,54 @@ def test_deciding_another_workspaces_message_is_404(api):
         status=MessageStatus.UNCERTAIN,
     )
     assert api.post(f"/api/messages/{message.public_id}/mark_sent").status_code == 404
+
+
+def test_batch_start_runs_one_exclusive_sequence_per_person_even_within_the_batch(api, mailbox):
+    first = ready(mailbox)
+    second = OutreachFactory(
+        person=first.person, sequence=SequenceFactory(steps=1), approved=True, state="ready"
+    )
+    body = api.patch(
+        "/api/outreaches/batch_start",
+        {"outreach_ids": [first.public_id, second.public_id], "mailbox_id": mailbox.public_id},
+        format="json",
+    ).json()
+    assert body["success_count"] == 1
+    assert body["skipped"] == [
+        {
+            "id": second.public_id,
+            "reason": f"Cannot start: {first.public_id} of the same person starts an exclusive "
+            "sequence in this batch.",
+        }
+    ]
+
+
+def test_batch_start_is_set_based_and_writes_what_start_writes(api, mailbox, user):
+    def started_with_queries(count):
+        outreaches = [ready(mailbox) for _ in range(count)]
+        with CaptureQueriesContext(connection) as queries:
+            response = api.patch(
+                "/api/outreaches/batch_start",
+                {"outreach_ids": [o.public_id for o in outreaches]},
+                format="json",
+            )
+        assert response.json()["success_count"] == count
+        return outreaches, len(queries.captured_queries)
+
+    _few, few = started_with_queries(2)
+    many_outreaches, many = started_with_queries(20)
+    assert many == few  # the same statements whatever the size
+    outreach = Outreach.objects.get(pk=many_outreaches[0].pk)
+    assert (outreach.current_state, outreach.mailbox_id, outreach.next_step) == (
+        "starting",
+        mailbox.pk,
+        1,
+    )
+    assert outreach.next_step_at is not None
+    row = OutreachTransition.objects.get(outreach=outreach)
+    assert (row.transition, row.from_state, row.to_state, row.actor) == (
+        "start",
+        "ready",
+        "starting",
+        user,
+    )
