@@ -5,7 +5,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import APIException, ParseError, UnsupportedMediaType
-from rest_framework.parsers import BaseParser
+from rest_framework.parsers import BaseParser, FormParser
 from rest_framework.response import Response
 
 from core.api.viewsets import PublicIdLookupMixin
@@ -50,7 +50,9 @@ class InboundMessageViewSet(
     serializer_class = InboundMessageSerializer
     filterset_class = InboundMessageFilterSet
     public_id_prefix = InboundMessage.PUBLIC_ID_PREFIX
-    parser_classes = [RawMessageParser]
+    # Form bodies are parsed only so that the CSRF check of a signed-in browser can read them
+    # (and refuse: 403); `create` takes message/rfc822 alone.
+    parser_classes = [RawMessageParser, FormParser]
 
     def get_queryset(self):
         return selectors.inbound_messages()

@@ -503,7 +503,7 @@ def test_the_page_lists_short_hashes_reasons_and_dates_never_addresses(dash, use
     assert entry.created_at.strftime("%Y") in html
     assert ADA not in html
     assert address_hash("theirs@example.com")[:16] not in html
-    assert 'href="/suppressions/"' in dash.get("/").content.decode()  # the nav links it
+    assert 'href="/suppressions/"' in dash.get("/outbox/").content.decode()  # a tab of Mail
 
 
 def test_the_page_adds_an_address_and_says_so(dash):
