@@ -110,6 +110,7 @@ def test_a_refused_login_stops_polling_until_the_settings_change(
     dovecot,  # noqa: F811
     imap_mailbox,
     user,
+    dash,
 ):
     imap_mailbox.imap_password_encrypted = crypto.encrypt(PASSWORD_PURPOSE, "wrong")
     imap_mailbox.save()
@@ -120,6 +121,9 @@ def test_a_refused_login_stops_polling_until_the_settings_change(
     assert "refused the login of alice@sender.example.com" in result.error
     poll = MailboxPoll.objects.get(mailbox=imap_mailbox)
     assert poll.stopped and "refused the login" in poll.error
+    page = dash.get(f"/mailboxes/{imap_mailbox.public_id}/").content.decode()
+    assert "Replies are not being read from this mailbox." in page
+    assert "refused the login" in page
     skipped = polling.poll_mailbox(imap_mailbox)
     assert skipped.skipped.startswith("The login was refused")
     assert not InboundMessage.objects.exists()
