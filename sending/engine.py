@@ -33,6 +33,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from contacts.choices import PersonStatus
 from contacts.models import Person
 from contacts.suppressions import address_hash, is_suppressed, suppressed_hashes
 from core.actors import Actor
@@ -109,7 +110,9 @@ def send_due(*, limit: int | None = None, seconds: float | None = None) -> int:
                 break
             continue
         idle = 0
-        record_all(claims, hand_over_all(claims))
+        claims = withdraw_stopped(claims)
+        if claims:
+            record_all(claims, hand_over_all(claims))
         sent += len(claims)
         if seconds is not None and time.monotonic() - started > seconds:
             break
@@ -444,6 +447,32 @@ def build_message(
 
 
 # --- handing over and recording -------------------------------------------------------------
+
+
+def withdraw_stopped(claims: list[Claim]) -> list[Claim]:
+    """The claims still to hand over. One whose sequence stopped since it was claimed (the
+    person unsubscribed or replied, someone finished it) or whose person may no longer be
+    written to is `canceled` instead: asked again just before the server is."""
+    ids = [claim.message_id for claim in claims]
+    going = set(
+        Message._base_manager.filter(
+            pk__in=ids,
+            status=MessageStatus.SENDING,
+            outreach__current_state__in=RUNNING_STATES,
+        )
+        .exclude(outreach__person__status=PersonStatus.DO_NOT_CONTACT)
+        .values_list("pk", flat=True)
+    )
+    stopped = [pk for pk in ids if pk not in going]
+    if stopped:
+        Message._base_manager.filter(pk__in=stopped, status=MessageStatus.SENDING).update(
+            status=MessageStatus.CANCELED,
+            sent_at=None,
+            server_answer="Not sent: the sequence stopped (or the person may no longer be "
+            "written to) while it was being sent.",
+            updated_at=timezone.now(),
+        )
+    return [claim for claim in claims if claim.message_id in going]
 
 
 def hand_over(claim: Claim) -> transports.SendResult | transports.SendFailed:

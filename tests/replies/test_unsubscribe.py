@@ -113,6 +113,40 @@ def test_one_click_from_a_real_message_opts_out_and_nothing_more_goes_out(
     assert len([event for event in published if event[0] == "person.opted_out"]) == 1
 
 
+def test_an_unsubscribe_while_a_worker_is_sending_stops_what_it_had_claimed(
+    smtp_server, browser
+):
+    server = smtp_server()
+    mailbox = MailboxFactory(
+        kind="smtp", smtp_host=server.host, smtp_port=server.port, smtp_security="none"
+    )
+    outreach = running_outreach(mailbox)
+    assert engine.send_due() == 1
+    (received,) = server.received
+    later = timezone.now() + datetime.timedelta(days=1, minutes=1)
+    with time_machine.travel(later):
+        # A worker claims step 2 (stored as `sending`) … the person clicks in between …
+        claims = engine.claim_batch(size=25)
+        assert [claim.message_id for claim in claims] == list(
+            Message.objects.filter(outreach=outreach, step=2).values_list("pk", flat=True)
+        )
+        response = browser.post(
+            one_click_path(received.data),
+            data=ONE_CLICK,
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 200
+        # … and the worker goes on to hand over what it claimed, as send_due does.
+        going = engine.withdraw_stopped(claims)
+        if going:
+            engine.record_all(going, engine.hand_over_all(going))
+    assert going == []
+    assert len(server.received) == 1  # nothing more went out after the 200
+    message = Message.objects.get(outreach=outreach, step=2)
+    assert message.status == "canceled"
+    assert "stopped" in message.server_answer
+
+
 def token_for(outreach) -> str:
     return unsubscribe_token(
         workspace_id=outreach.workspace_id,
