@@ -165,35 +165,24 @@ UNSUBSCRIBE_WORDS = {
 }
 SHORT_REPLY_WORDS = 6
 
-# Sentences around a return date, where the date is looked for.
-RETURN_HINT = _any(
-    r"\bback\b",
-    r"\breturn",
-    r"\buntil\b",
-    r"\btill\b",
-    r"\bwieder\b",
-    r"\bbis\b",
-    r"\bzurück\b",
-    r"\bretour\b",
-    r"\bjusqu",
-    r"\bhasta\b",
-    r"\bvuelta\b",
-    r"\bregres",
-    r"\bvolver",
-    r"\baté\b",
-    r"\bvolta\b",
-    r"\bretorn",
-    r"\bfino al",
-    r"\britorno\b",
-    r"\brientr",
-    r"\bterug\b",
-    r"\btot\b",
-    r"\bvanaf\b",
-    r"\bab\b",
-    r"\ba partir\b",
-    r"\bà partir\b",
-    r"\bdal\b",
-)
+# Sentences around a return date, where the date is looked for, by the language of the words
+# that say it: the date is then read in those languages alone (reading all seven costs dateparser
+# a language guess per sentence, the most of a classification's time).
+RETURN_HINTS = {
+    "en": _any(r"\bback\b", r"\breturn", r"\buntil\b", r"\btill\b"),
+    "de": _any(r"\bwieder\b", r"\bbis\b", r"\bzurück\b", r"\bab\b"),
+    "fr": _any(r"\bretour\b", r"\bjusqu", r"\bà partir\b"),
+    "es": _any(r"\bhasta\b", r"\bvuelta\b", r"\bregres", r"\bvolver", r"\ba partir\b"),
+    "pt": _any(r"\baté\b", r"\bvolta\b", r"\bretorn", r"\bregress", r"\ba partir\b"),
+    "it": _any(r"\bfino al", r"\britorno\b", r"\brientr", r"\bdal\b"),
+    "nl": _any(r"\bterug\b", r"\btot\b", r"\bvanaf\b"),
+}
+
+
+def return_hint_languages(sentence: str) -> list[str]:
+    """The languages whose words for coming back the sentence uses (empty: none)."""
+    return [language for language, hint in RETURN_HINTS.items() if hint.search(sentence)]
+
 
 # --- bounces in plain text ----------------------------------------------------------------
 
@@ -390,9 +379,26 @@ def strip_quoted(text: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+class _HeadersParsedOnce:
+    """The email package's header factory, remembering what it made for one message: its
+    policy parses a header again on every read, and the rules read the same few (Content-Type
+    above all) many times."""
+
+    def __init__(self) -> None:
+        self._make = policy.default.header_factory
+        self._made: dict[tuple[str, str], object] = {}
+
+    def __call__(self, name: str, value: str):
+        key = (name.lower(), value)
+        if key not in self._made:
+            self._made[key] = self._make(name, value)
+        return self._made[key]
+
+
 def parse(raw: bytes) -> Parsed:
     """Read a raw RFC 5322 message; never fails (what cannot be read stays empty)."""
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    reading = policy.default.clone(header_factory=_HeadersParsedOnce())
+    message = BytesParser(policy=reading).parsebytes(raw)
     name, address = parseaddr(_header(message, "From"))
     recipients = getaddresses([_header(message, "To")])
     message_id = (_message_ids(_header(message, "Message-ID")) or [""])[0]
@@ -646,13 +652,14 @@ def return_date(parsed: Parsed) -> datetime.datetime | None:
     text = f"{parsed.subject}\n{(parsed.reply_text or parsed.text)[:PHRASE_WINDOW]}"
     found: list[datetime.datetime] = []
     for sentence in _SENTENCES.split(text):
-        if not RETURN_HINT.search(sentence) or not _HAS_DIGIT.search(sentence):
+        languages = return_hint_languages(sentence)
+        if not languages or not _HAS_DIGIT.search(sentence):
             continue
         sentence = _PORTUGUESE_DAY.sub(" ", sentence)
         try:
             dates = search_dates(
                 sentence,
-                languages=list(LANGUAGES),
+                languages=languages,
                 settings={**_DATE_SETTINGS, "RELATIVE_BASE": base},
             )
         except Exception:  # dateparser on odd text: no date rather than no message
