@@ -113,9 +113,7 @@ def test_one_click_from_a_real_message_opts_out_and_nothing_more_goes_out(
     assert len([event for event in published if event[0] == "person.opted_out"]) == 1
 
 
-def test_an_unsubscribe_while_a_worker_is_sending_stops_what_it_had_claimed(
-    smtp_server, browser
-):
+def test_an_unsubscribe_while_a_worker_is_sending_stops_what_it_had_claimed(smtp_server, browser):
     server = smtp_server()
     mailbox = MailboxFactory(
         kind="smtp", smtp_host=server.host, smtp_port=server.port, smtp_security="none"
