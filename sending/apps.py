@@ -24,7 +24,7 @@ class SendingConfig(AppConfig):
         checks.register(crypto.check_secrets_key)
         # A running sequence's part in the outreach's moves, and in its steps' to-dos.
         outreaches.sequence_moving.register(running.sequence_moving)
-        transitions.sequences_finished.register(running.finish_many)
+        transitions.sequences_finished.register(running.cancel_scheduled)
         followups_services.step_settled.register(running.step_settled)
         # Every worker sends what is due and finds sends that lost their worker.
         worker_sweeps.register(engine.send_due_sweep, every=settings.SENDING_EVERY_SECONDS)

@@ -475,11 +475,6 @@ def withdraw_stopped(claims: list[Claim]) -> list[Claim]:
     return [claim for claim in claims if claim.message_id in going]
 
 
-def hand_over(claim: Claim) -> transports.SendResult | transports.SendFailed:
-    (outcome,) = hand_over_all([claim])
-    return outcome
-
-
 def hand_over_all(claims: list[Claim]) -> list[transports.SendResult | transports.SendFailed]:
     """Hand a mailbox's claimed messages to its server, over one connection."""
     first = claims[0]
@@ -526,11 +521,6 @@ def record_all(
             Mailbox._base_manager.filter(pk=claims[0].mailbox_id).update(
                 next_send_at=timezone.now() + datetime.timedelta(seconds=interval)
             )
-
-
-def record(claim: Claim, outcome: transports.SendResult | transports.SendFailed) -> None:
-    """What came of one hand-over, in one transaction (see the module's docstring)."""
-    record_all([claim], [outcome])
 
 
 def _record_sent(sent: list[tuple[Message, transports.SendResult]]) -> None:

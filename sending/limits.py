@@ -11,8 +11,6 @@ import zoneinfo
 from collections import deque
 from dataclasses import dataclass
 
-from django.db.models import Max
-
 from .choices import WEEKDAYS, MessageStatus
 from .models import Mailbox, Message
 
@@ -85,18 +83,6 @@ def counted_sends(mailbox: Mailbox, *, since: datetime.datetime) -> list[datetim
         .order_by("sent_at")
         .values_list("sent_at", flat=True)
     )
-
-
-def sent_in_last_day(mailbox: Mailbox, now: datetime.datetime) -> int:
-    return Message._base_manager.filter(
-        mailbox_id=mailbox.pk, status__in=COUNTED, sent_at__gt=now - DAY
-    ).count()
-
-
-def last_send(mailbox: Mailbox) -> datetime.datetime | None:
-    return Message._base_manager.filter(mailbox_id=mailbox.pk, status__in=COUNTED).aggregate(
-        last=Max("sent_at")
-    )["last"]
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,7 @@ def step_settled(*, followup: FollowUp) -> None:
 
 def cancel_scheduled(*, outreach_ids: list[int]) -> None:
     """The sequences of these outreaches finished: nothing they had scheduled goes out, and
-    their step to-dos are closed (registered on the batch finish too)."""
+    their step to-dos are closed (registered on outreach's sequences_finished, for batches)."""
     Message._base_manager.filter(
         outreach_id__in=outreach_ids, status=MessageStatus.SCHEDULED
     ).update(
@@ -247,11 +247,6 @@ def cancel_scheduled(*, outreach_ids: list[int]) -> None:
     FollowUp._base_manager.filter(
         outreach_id__in=outreach_ids, kind=FollowUpKind.STEP, status=FollowUpStatus.PENDING
     ).update(status=FollowUpStatus.CANCELED, completed_at=timezone.now())
-
-
-def finish_many(*, outreach_ids: list[int]) -> None:
-    """Registered on outreach's sequences_finished (a batch finished these)."""
-    cancel_scheduled(outreach_ids=outreach_ids)
 
 
 def open_step_task(outreach: Outreach) -> FollowUp | None:

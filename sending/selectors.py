@@ -29,16 +29,6 @@ def outreach_messages(outreach_id: int) -> QuerySet[Message]:
     return Message.objects.filter(outreach_id=outreach_id).defer("raw").order_by("created_at", "id")
 
 
-def sent_in_last_day(mailbox: Mailbox, *, now: datetime.datetime | None = None) -> int:
-    """Messages the mailbox sent in the last 24 hours (the daily limit is over any 24 hours)."""
-    now = now or timezone.now()
-    return Message.objects.filter(
-        mailbox=mailbox,
-        status__in=(MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN),
-        sent_at__gt=now - datetime.timedelta(hours=24),
-    ).count()
-
-
 def mailboxes_with_sent(*, now: datetime.datetime | None = None) -> QuerySet[Mailbox]:
     """The mailboxes, each with `sent_last_24h` (what counts against its daily limit), in one
     query."""

@@ -1,8 +1,4 @@
-import datetime
-
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse
-from django.utils import timezone
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
@@ -13,7 +9,6 @@ from core.public_ids import PREFIXES, try_parse_public_id
 from outreach.models import Outreach
 
 from .. import engine, schedule, selectors
-from ..choices import MessageStatus
 from ..filters import MailboxFilterSet, MessageFilterSet
 from ..models import DkimKey, Mailbox, Message
 from ..services import (
@@ -33,8 +28,6 @@ from .serializers import (
     MessageSerializer,
 )
 
-COUNTED = (MessageStatus.SENT, MessageStatus.SENDING, MessageStatus.UNCERTAIN)
-
 
 class MailboxViewSet(ServiceModelViewSet):
     """Mailboxes that sequences send through. Everyone reads them; reps manage their own,
@@ -45,13 +38,7 @@ class MailboxViewSet(ServiceModelViewSet):
     filterset_class = MailboxFilterSet
 
     def get_queryset(self):
-        since = timezone.now() - datetime.timedelta(hours=24)
-        return selectors.mailboxes().annotate(
-            sent_last_24h=Count(
-                "messages",
-                filter=Q(messages__status__in=COUNTED, messages__sent_at__gt=since),
-            )
-        )
+        return selectors.mailboxes_with_sent()
 
     def create_object(self, data):
         return mailbox_create(actor=self.request.user, **data)
