@@ -19,6 +19,7 @@ from demo.seed import SEEDED_MODELS, seed_demo
 
 from . import scenarios
 from .cursor import run_cursor
+from .load import run_load
 from .replies import run_replies
 from .sending import run_sending
 from .webhooks import run_webhooks
@@ -145,6 +146,7 @@ def run(
     explain: bool,
     selected: set[str],
     only: str,
+    load_seconds: float,
     output: Path,
 ) -> None:
     started = time.monotonic()
@@ -168,6 +170,7 @@ def run(
         "webhooks": lambda: run_webhooks(bench),
         "sending": lambda: run_sending(bench),
         "replies": lambda: run_replies(bench),
+        "load": lambda: run_load(bench, load_seconds),
     }
     for name, group in groups.items():
         if name in selected:

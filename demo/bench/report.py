@@ -142,6 +142,8 @@ def backend_markdown(figures: dict[str, Any]) -> str:
             lines += _sending_lines(r)
         if r["kind"] == "replies":
             lines += _replies_lines(r)
+        if r["kind"] == "load":
+            lines += _load_lines(r)
     return "\n".join(lines)
 
 
@@ -241,6 +243,31 @@ def _replies_lines(r: dict[str, Any]) -> list[str]:
         f"{_ms(second['ms'])} | – | {_misses(poll)} |",
         "",
     ]
+    return lines
+
+
+def _load_lines(r: dict[str, Any]) -> list[str]:
+    lines = [
+        f"| load: {r['name']}, limits counted in {r['cache']} | requests | errors | req/s "
+        "| p50 ms | p99 ms | targets |",
+        "|---|--:|--:|--:|--:|--:|---|",
+    ]
+    for row in r["scenarios"]:
+        missed = [name for name, ok in row["meets"].items() if not ok]
+        lines.append(
+            f"| {row['scenario']} | {row['requests']:,} | {row['errors']} | "
+            f"**{row['req_per_s']:,}** | {_ms(row['p50_ms'])} | {_ms(row['p99_ms'])} | "
+            f"{'✗ ' + ', '.join(missed) if missed else '✓'} |"
+        )
+    lines.append("")
+    for row in r["scenarios"]:
+        lines += [f"{row['scenario']} error: {error}" for error in row["first_errors"]]
+    lines.append(
+        f"List requests: a random page of 1–{r['list']['pages']} ({r['list']['per']} rows), sort, "
+        f"direction and filter; details of random outreaches; batches of {r['batch_size']} random "
+        "ids, half `batch_assign`, half `batch_start_enrichment`, as dry runs (every check, lock "
+        "and write, rolled back).\n"
+    )
     return lines
 
 

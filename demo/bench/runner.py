@@ -28,6 +28,7 @@ GROUPS = (
     "webhooks",
     "sending",
     "replies",
+    "load",
 )
 # The child's environment: its own database, no throttling of its thousands of requests.
 CHILD_ENV = {
@@ -70,6 +71,7 @@ def run(
     backends: list[str],
     groups: list[str],
     only: str,
+    load_seconds: float,
     fresh: bool,
     explain: bool,
     stdout,
@@ -85,6 +87,7 @@ def run(
         "seed": seed,
         "groups": groups,
         "only": only,
+        "load_seconds": load_seconds,
     }
     figures = {}
     for vendor, url in backend_urls(backends, outreaches).items():
@@ -102,6 +105,7 @@ def run(
             f"--seed={seed}",
             f"--groups={','.join(groups)}",
             f"--only={only}",
+            f"--load-seconds={load_seconds:g}",
         ]
         if fresh:
             command.append("--fresh")

@@ -66,6 +66,12 @@ class Command(BaseCommand):
             "--only", default="", help="Run only the list scenarios whose name contains this."
         )
         parser.add_argument(
+            "--load-seconds",
+            type=float,
+            default=15.0,
+            help="Seconds each load scenario runs under gunicorn (default 15).",
+        )
+        parser.add_argument(
             "--fresh", action="store_true", help="Seed again even when the data set is there."
         )
         parser.add_argument(
@@ -86,6 +92,7 @@ class Command(BaseCommand):
                 explain=not options["no_explain"],
                 selected=set(groups),
                 only=options["only"],
+                load_seconds=options["load_seconds"],
                 output=Path(options["child"]),
             )
             return
@@ -104,6 +111,7 @@ class Command(BaseCommand):
             backends=backends,
             groups=groups,
             only=options["only"],
+            load_seconds=options["load_seconds"],
             fresh=options["fresh"],
             explain=not options["no_explain"],
             stdout=self.stdout,
