@@ -26,7 +26,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -34,6 +34,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from core import limits
+from core.cache import RedisCache
 from core.limits import RollingLimit
 from tests.factories import UserFactory
 from tests.reliability.test_deploy import ROOT, free_port, production_env
@@ -111,7 +112,7 @@ def test_the_shared_cache_is_the_database_by_default_and_redis_with_redis_url():
     assert default["BACKEND"] == "core.cache.DatabaseCache"
     assert default["LOCATION"] == "outreach_cache"
     redis = site_caches(REDIS_URL="redis://127.0.0.1:6379/5")["default"]
-    assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert redis["BACKEND"] == "core.cache.RedisCache"
     assert redis["LOCATION"] == "redis://127.0.0.1:6379/5"
     chosen = site_caches(
         REDIS_URL="redis://127.0.0.1:6379/5",
@@ -134,6 +135,25 @@ def test_the_shared_cache_counts(shared_cache):
     assert cache.get("n") == 6
     with pytest.raises(ValueError):
         cache.incr("missing")
+
+
+def test_the_redis_cache_makes_its_client_once(shared_cache):
+    """Django makes a redis.Redis per cache call, each building redis-py's table of response
+    callbacks; ours keeps one per connection pool and still counts (core/cache.py)."""
+    backend = caches["default"]
+    if not isinstance(backend, RedisCache):
+        pytest.skip("the database cache has no client to keep")
+    made = []
+    original = backend._cache._client
+    backend._cache._client = lambda **kwargs: made.append(kwargs) or original(**kwargs)
+    try:
+        assert cache.add("made-once", 1, 60)
+        for _ in range(5):
+            cache.incr("made-once")
+        assert cache.get("made-once") == 6
+    finally:
+        backend._cache._client = original
+    assert len(made) <= 1  # none when an earlier call of this cache made it
 
 
 # --- rolling windows -------------------------------------------------------------------------
