@@ -350,10 +350,13 @@ def key_values(row, keys: list[SortKey]) -> list | None:
 
 def strip_keys(rows: list) -> list:
     """Rows without the key annotations (values() rows are dicts that would carry them)."""
+    if not rows or not isinstance(rows[0], dict):
+        return rows
+    # Every values() row has the same keys: find the annotations once, not in every row.
+    names = [name for name in rows[0] if name.startswith(KEY_ALIAS.format(""))]
     for row in rows:
-        if isinstance(row, dict):
-            for name in [name for name in row if name.startswith("cursor_key_")]:
-                del row[name]
+        for name in names:
+            del row[name]
     return rows
 
 
