@@ -1,5 +1,5 @@
-"""The cursor scenario: the outreach list's page after row 1, 100k, 500k and 999k (clipped to the
-data set), in several sorts. A cursor page reads an index range from the last row on, so the
+"""The cursor scenario: the outreach list's page after row 1, 100k, 500k, 999k, 5M and 9,999k
+(those the data set has), in several sorts. A cursor page reads an index range from the last row on, so the
 deepest page should cost about what the first does (target: at most twice)."""
 
 from typing import Any
@@ -10,7 +10,7 @@ from django.test.utils import override_settings
 from .measure import recording, timed
 from .scenarios import Bench, _explain, report_progress
 
-CURSOR_DEPTHS = (1, 100_000, 500_000, 999_000)
+CURSOR_DEPTHS = (1, 100_000, 500_000, 999_000, 5_000_000, 9_999_000)
 CURSOR_PER = 50
 CURSOR_TARGET_RATIO = 2.0
 CURSOR_SORTS = (
@@ -21,6 +21,16 @@ CURSOR_SORTS = (
     ("sort channel asc", {"sort": "channel", "direction": "asc"}),
     ("sort status desc", {"sort": "status", "direction": "desc"}),
 )
+
+
+def cursor_depths(outreaches: int) -> list[int]:
+    """The depths that fit the data set, and its last page when a depth did not fit and that
+    page is not next to the deepest that did (at 1M: 1, 100k, 500k, 999k)."""
+    last_start = max(outreaches - CURSOR_PER, 1)
+    depths = [depth for depth in CURSOR_DEPTHS if depth <= last_start]
+    if len(depths) < len(CURSOR_DEPTHS) and last_start - depths[-1] > outreaches // 100:
+        depths.append(last_start)
+    return depths
 
 
 def _get(bench: Bench, params: dict[str, Any]):
@@ -36,8 +46,7 @@ def _cursor_after(bench: Bench, params: dict[str, str], row: int) -> str | None:
 
 
 def run_cursor(bench: Bench) -> None:
-    last_start = max(bench.outreach_count - CURSOR_PER, 1)
-    depths = sorted({min(depth, last_start) for depth in CURSOR_DEPTHS})
+    depths = cursor_depths(bench.outreach_count)
     for sort_name, params in CURSOR_SORTS:
         group = []
         for depth in depths:

@@ -28,3 +28,9 @@ def test_the_cursor_scenario_measures_every_depth_against_the_first(monkeypatch)
     assert all(r["ratio_first"] == 1.0 for r in firsts)
     table = backend_markdown({"rows": {}, "database": "test", "results": results, "vendor": "test"})
     assert "| newest first, after row 100 |" in table
+
+
+def test_the_depths_are_those_the_data_set_has():
+    assert cursor.cursor_depths(10_000_000) == list(cursor.CURSOR_DEPTHS)
+    assert cursor.cursor_depths(1_000_000) == [1, 100_000, 500_000, 999_000]
+    assert cursor.cursor_depths(20_000) == [1, 19_950]
