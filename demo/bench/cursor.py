@@ -1,6 +1,6 @@
 """The cursor scenario: the outreach list's page after row 1, 100k, 500k, 999k, 5M and 9,999k
-(those the data set has), in several sorts. A cursor page reads an index range from the last row on, so the
-deepest page should cost about what the first does (target: at most twice)."""
+(those the data set has), in several sorts. A cursor page reads an index range from the last row
+on, so the deepest page should cost about what the first does (target: at most twice)."""
 
 from typing import Any
 from urllib.parse import urlencode

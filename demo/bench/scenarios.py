@@ -50,9 +50,12 @@ NAIVE_BUDGET_S = 6.0
 PER_OBJECT_BUDGET_S = 8.0
 
 # The targets, set for PostgreSQL at 1M outreaches on two cores.
-LIST_TARGET_MS = 20.0
-LIST_TARGET_RAW_RATIO = 1.6
-LIST_TARGET_NAIVE_SPEEDUP = 50.0
+# The list's p50: 10 ms up to 1M outreaches, 15 ms past it (the 10M run).
+LIST_TARGET_MS = 10.0
+LIST_TARGET_MS_PAST_1M = 15.0
+# A DRF + django-filter path costs about 1 ms around any query: three times its own raw SQL.
+LIST_TARGET_RAW_RATIO = 3.0
+LIST_TARGET_NAIVE_SPEEDUP = 15.0
 LIST_TARGET_QUERIES = 3
 DETAIL_TARGET_MS = 3.0
 BATCH_TARGET_MS = {"postgresql": 800.0, "sqlite": 250.0}
@@ -300,13 +303,17 @@ def run_lists(bench: Bench, only: str = "") -> None:
             },
         )
         result["meets"] = {
-            "p50": result["ours"]["median_ms"] <= LIST_TARGET_MS,
+            "p50": result["ours"]["median_ms"] <= list_target_ms(bench.outreach_count),
             "raw": result["ratio_raw"] <= LIST_TARGET_RAW_RATIO,
             "naive": result.get("speedup_naive", 0) >= LIST_TARGET_NAIVE_SPEEDUP,
             "queries": result["queries"] <= LIST_TARGET_QUERIES,
         }
         bench.results.append(result)
         report_progress(result)
+
+
+def list_target_ms(outreaches: int) -> float:
+    return LIST_TARGET_MS if outreaches <= 1_000_000 else LIST_TARGET_MS_PAST_1M
 
 
 def run_detail(bench: Bench) -> None:
