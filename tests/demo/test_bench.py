@@ -81,3 +81,19 @@ def test_the_replies_scenario_reports_and_the_second_poll_reads_only_what_is_new
         assert poll["kept"] == 28 and poll["meets"] == {"incremental": True}
         assert "| the next poll, 3 new | 3 | 3 |" in table
     assert not InboundMessage.objects.exists() and not Outreach.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_raw_baseline_replays_a_request_as_most_requests_send_it():
+    """The first request of a throttle window INSERTs its counter, which a replay could not
+    insert again: that recording is taken again."""
+    from django.contrib.auth.models import Group
+
+    def run():
+        if not Group.objects.exists():
+            Group.objects.create(name="the window's counter")
+        return Group.objects.count()
+
+    answer, statements = scenarios._steady_statements(run)
+    assert answer == 1
+    assert [s.sql.split()[0] for s in statements] == ["SELECT", "SELECT"]
