@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from core.api.cursors import make_cursor, ordered, page_after, sort_keys
+from core.api.cursors import make_cursor, ordered, page_after, sort_keys, strip_keys
 from outreach.filters import SORT_KEYS
 from outreach.models import Outreach, OutreachTransition
 from tests.factories import (
@@ -417,3 +417,14 @@ def test_keys_follow_the_databases_own_null_order_and_any_directions(rows, order
         page, last = page_after(queryset, keys, last, 2)
         walked += [row.pk for row in page]
     assert walked == expected
+
+
+def test_strip_keys_takes_the_key_annotations_out_of_every_row():
+    rows = [
+        {"id": 1, "cursor_key_0": "a", "cursor_key_1": 1, "name": "x"},
+        {"id": 2, "cursor_key_0": "b", "cursor_key_1": 2, "name": "y"},
+    ]
+    assert strip_keys(rows) == [{"id": 1, "name": "x"}, {"id": 2, "name": "y"}]
+    assert strip_keys([]) == []
+    instances = [object()]
+    assert strip_keys(instances) is instances  # model instances carry no annotations to strip
