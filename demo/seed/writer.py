@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any, TextIO
 
 from django.apps import apps
@@ -124,7 +125,12 @@ class TableWriter:
         if "workspace_id" in self.attnames:
             self.defaults["workspace_id"] = workspace_id
         # Values psycopg's COPY or sqlite3 cannot take as they are, converted per column.
-        self.converters = [self._converter(f) for f in self.fields]
+        self.converting = [
+            (index, convert)
+            for index, f in enumerate(self.fields)
+            if (convert := self._converter(f)) is not None
+        ]
+        self.read_columns = itemgetter(*self.attnames)
         quote = connection.ops.quote_name
         table = quote(model._meta.db_table)
         columns = ", ".join(quote(f.column) for f in self.fields)
@@ -154,12 +160,16 @@ class TableWriter:
         for name, make in self.callable_defaults.items():
             if name not in row:
                 row[name] = make()
-        defaults = self.defaults
-        values = [row[a] if a in row else defaults[a] for a in self.attnames]
-        for index, convert in enumerate(self.converters):
-            if convert is not None and values[index] is not None:
-                values[index] = convert(values[index])
-        self.buffer.append(tuple(values))
+        # Defaults under the row's own values, read in column order in one C-level pass: tens
+        # of millions of rows go through here at 10M outreaches.
+        values = self.read_columns({**self.defaults, **row})
+        if self.converting:
+            values = list(values)
+            for index, convert in self.converting:
+                if values[index] is not None:
+                    values[index] = convert(values[index])
+            values = tuple(values)
+        self.buffer.append(values)
         if len(self.buffer) >= BATCH_SIZE:
             self.flush()
         return row["id"]
