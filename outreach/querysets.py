@@ -6,7 +6,7 @@ from django.db.models.functions import Cast, Coalesce, Concat, Greatest
 from django.utils import timezone
 
 from contacts.models import Company, Person
-from core.expressions import InSubquery
+from core.expressions import in_matches
 from core.public_ids import PREFIXES
 from core.scoping import WorkspaceQuerySet
 from jobs.choices import CLOSED_JOB_STAGES
@@ -53,8 +53,8 @@ class OutreachQuerySet(WorkspaceQuerySet):
     def search(self, text: str) -> "OutreachQuerySet":
         """Match a person's name or email, or the company's name.
 
-        The people and companies that match are looked up first (their own, small, tables) and
-        the outreaches then found through their person_id and company_id indexes.
+        The people and companies that match are looked up first (their own, smaller, tables)
+        and the outreaches then found by their person_id and company_id (see in_matches).
         """
         text = text.strip()
         if not text:
@@ -67,10 +67,9 @@ class OutreachQuerySet(WorkspaceQuerySet):
             condition |= Q(first_name__icontains=parts[0]) & Q(
                 last_name__icontains=" ".join(parts[1:])
             )
-        # No order_by: the models' default ordering would sort the matches for nothing.
-        people = Person.objects.filter(condition).order_by().values("pk")
-        companies = Company.objects.filter(name__icontains=text).order_by().values("pk")
-        return self.filter(InSubquery("person_id", people) | InSubquery("company_id", companies))
+        people = Person.objects.filter(condition)
+        companies = Company.objects.filter(name__icontains=text)
+        return self.filter(in_matches("person_id", people) | in_matches("company_id", companies))
 
     def stale(self, *, hours: int | None = None) -> "OutreachQuerySet":
         """Sent more than `hours` (default STALE_AFTER_HOURS) ago and still without an outcome,

@@ -17,7 +17,8 @@ A search is counted with its page instead. Its matches are found by text (throug
 often of other tables), which gives them no index order: the page reads every match to order
 them, and a separate count would read them all again. The page's
 ids are selected with `COUNT(*) OVER ()` — one pass for both, exact whatever the number — and the
-rows are then loaded by id; still two queries. On PostgreSQL the planner's estimate is read in
+rows are then loaded by id; still two queries (after the search's own lookups of the ids its
+text matches, core.expressions.in_matches). On PostgreSQL the planner's estimate is read in
 that statement first: a search it expects to match more than COUNT_EXACT_UP_TO rows skips the
 counting pass and is answered as any large list (its page read in order, its estimate said so),
 as an index in the page's order finds a common term's first rows at once.

@@ -1,4 +1,5 @@
-"""The PostgreSQL backend reads timestamps with psycopg's loader, giving what Django's gives."""
+"""The PostgreSQL backend reads timestamps with psycopg's loader, giving what Django's gives,
+and its connections plan without JIT."""
 
 import datetime
 
@@ -84,3 +85,17 @@ def test_other_time_zone_setups_keep_djangos_loader(overrides, database_time_zon
     loader = context.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
     assert loader is not UTCTimestamptzLoader
     assert loader.timezone == wrapper.timezone
+
+
+def test_connections_plan_without_jit_whatever_their_statement_limit():
+    for limit in (0, 1000):
+        opened = connection.copy()
+        opened.limit_statements(limit)
+        try:
+            with opened.cursor() as cursor:
+                cursor.execute("SHOW jit")
+                assert cursor.fetchone()[0] == "off"
+                cursor.execute("SHOW statement_timeout")
+                assert cursor.fetchone()[0] == ("1s" if limit else "0")
+        finally:
+            opened.close()

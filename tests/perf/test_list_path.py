@@ -1,5 +1,6 @@
 """The list's fast path answers exactly what the serializer would, and counts honestly."""
 
+import re
 from unittest.mock import ANY
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core import expressions
 from core.api import pagination
 from outreach.api.serializers import (
     OutreachSerializer,
@@ -256,12 +258,20 @@ def smiths(db):
     return rows  # newest first
 
 
+# The outreach statements a search sends, not its lookups of people and companies by text
+# nor the page's rows read by id.
+SEARCHING = re.compile(r'"person_id" (= ANY\(|IN \()|= \("outreach_outreach"\."person_id"\)')
+
+
 def search_statements(api, query):
     with CaptureQueriesContext(connection) as queries:
         response = api.get(f"/api/outreaches?{query}")
     assert response.status_code == 200, response.json()
-    statements = [q["sql"] for q in queries.captured_queries if "LIKE" in q["sql"]]
-    return response.json(), statements
+    sent = [q["sql"] for q in queries.captured_queries]
+    searching = [sql for sql in sent if SEARCHING.search(sql)]
+    # The people and the companies whose text matches, each read once.
+    assert len([sql for sql in sent if "LIKE" in sql and sql not in searching]) == 2
+    return response.json(), searching
 
 
 @pytest.mark.parametrize(
@@ -327,6 +337,22 @@ def test_a_search_expected_to_match_many_is_estimated_like_any_large_list(api, s
     last, _ = search_statements(api, "q=smith&per=3&page=3")
     assert last["pagination"]["total_count"] == 7
     assert "count_is_estimate" not in last["pagination"]
+
+
+def test_a_search_sends_the_ids_it_matched_as_values_up_to_a_cap(api, smiths, monkeypatch):
+    body, statements = search_statements(api, "q=smith&per=3")
+    assert len(body["items"]) == 3 and body["pagination"]["total_count"] == 7
+    # Read first and sent as values, not as a subquery the planner cannot see into.
+    assert "LIKE" not in statements[0]
+    if connection.vendor == "postgresql":
+        assert '"outreach_outreach"."person_id" = ANY(' in statements[0]
+        assert "::bigint[]" in statements[0]
+
+    # A term matching more people than the cap is looked up row by row: the same page.
+    monkeypatch.setattr(expressions, "MATCHES_READ_FIRST_UP_TO", 3)
+    common, statements = search_statements(api, "q=smith&per=3")
+    assert common["items"] == body["items"]
+    assert "EXISTS(" in statements[-1] and "LIKE" in statements[-1]
 
 
 def test_a_search_combines_with_filters_and_sorts(api, smiths):
