@@ -6,7 +6,8 @@
 # Both use $DATABASE_URL when set (SQLite in ./outreach.sqlite3 otherwise).
 # make dev    - the same data and login, served by Django's dev server with DEBUG and the
 #               autoreloader (for changing the code).
-# make bench  - list, detail, batch and enrichment scenarios against baselines, on SQLite and (when
+# make bench  - list, detail, batch, enrichment, cursor, webhooks, sending, replies and load
+#               scenarios against baselines, on SQLite and (when
 #               DATABASE_URL is PostgreSQL) PostgreSQL, in bench databases of their own; tables
 #               and JSON under bench-results/. Size and repeats: BENCH_ARGS="--outreaches 1000000".
 PYTHON ?= python3
