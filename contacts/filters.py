@@ -1,7 +1,7 @@
 import django_filters
 from django.db.models import Q
 
-from core.expressions import InSubquery
+from core.expressions import in_matches
 from core.filters import EnumFilter, FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 
@@ -41,12 +41,12 @@ class PersonFilterSet(FilterSet):
     def search(self, queryset, name, value):
         """Name, email or company name. The companies that match are looked up first: an OR
         across the join to companies would read every person instead of their indexes."""
-        companies = Company.objects.filter(name__icontains=value).order_by().values("pk")
+        companies = Company.objects.filter(name__icontains=value)
         return queryset.filter(
             Q(first_name__icontains=value)
             | Q(last_name__icontains=value)
             | Q(email__icontains=value)
-            | InSubquery("company_id", companies)
+            | in_matches("company_id", companies)
         )
 
 

@@ -2,7 +2,7 @@ import django_filters
 from django.db.models import Q
 
 from contacts.models import Company
-from core.expressions import InSubquery
+from core.expressions import in_matches
 from core.filters import BooleanFilter, EnumFilter, FilterSet, PublicIdFilter
 from core.public_ids import PREFIXES
 
@@ -26,5 +26,5 @@ class JobFilterSet(FilterSet):
 
     def search(self, queryset, name, value):
         """Title or company name (the matching companies first, as the people search does)."""
-        companies = Company.objects.filter(name__icontains=value).order_by().values("pk")
-        return queryset.filter(Q(title__icontains=value) | InSubquery("company_id", companies))
+        companies = Company.objects.filter(name__icontains=value)
+        return queryset.filter(Q(title__icontains=value) | in_matches("company_id", companies))
